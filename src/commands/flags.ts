@@ -1,0 +1,63 @@
+import type { ArgsDef } from "citty";
+import { UsageError } from "../errors.ts";
+
+/**
+ * citty accepts unknown flags silently and cannot tell a flag that lacks its value; a typo such as
+ * `--concurency 50` must not run a benchmark with the default instead. This checks the raw
+ * arguments of a command against its definitions before citty parses them.
+ */
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function flagTable(args: ArgsDef): Map<string, "boolean" | "string"> {
+  const table = new Map<string, "boolean" | "string">();
+  for (const [key, def] of Object.entries(args)) {
+    if (def.type === "positional") continue;
+    const kind = def.type === "boolean" ? "boolean" : "string";
+    const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
+    for (const name of [key, kebab(key), ...aliases]) {
+      table.set(name, kind);
+      if (kind === "boolean") table.set(`no-${name}`, kind);
+    }
+  }
+  return table;
+}
+
+/** Whether `--name` takes the next argument as its value (for finding subcommand names). */
+export function takesValue(args: ArgsDef, token: string): boolean {
+  if (!token.startsWith("-") || token.includes("=")) return false;
+  return flagTable(args).get(token.replace(/^--?/, "")) === "string";
+}
+
+export function checkFlags(args: ArgsDef, rawArgs: readonly string[]): void {
+  const table = flagTable(args);
+  const positionals = Object.values(args).filter((def) => def.type === "positional").length;
+  let seenPositionals = 0;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const token = rawArgs[i]!;
+    if (token === "--") break;
+    if (!token.startsWith("-") || token === "-") {
+      if (++seenPositionals > positionals) throw new UsageError(`unexpected argument ${JSON.stringify(token)}`);
+      continue;
+    }
+    const [name, inlineValue] = splitFlag(token);
+    const kind = table.get(name);
+    if (kind === undefined) throw new UsageError(`unknown option ${token.split("=")[0]} (see --help)`);
+    if (kind === "boolean" && inlineValue !== undefined) throw new UsageError(`${dashed(name)} takes no value`);
+    if (kind === "string" && inlineValue === undefined) {
+      const next = rawArgs[i + 1];
+      if (next === undefined || (next.startsWith("-") && next !== "-" && !/^-\d/.test(next))) {
+        throw new UsageError(`${dashed(name)} needs a value`);
+      }
+      i++;
+    }
+  }
+}
+
+function splitFlag(token: string): [string, string | undefined] {
+  const body = token.replace(/^--?/, "");
+  const eq = body.indexOf("=");
+  return eq < 0 ? [body, undefined] : [body.slice(0, eq), body.slice(eq + 1)];
+}
+
+const dashed = (name: string) => (name.length === 1 ? `-${name}` : `--${name}`);

@@ -1,0 +1,75 @@
+import { defineCommand } from "citty";
+import { RunError, UsageError } from "../errors.ts";
+import { log } from "../log.ts";
+import { reusePortSupported, startCluster } from "../server/cluster.ts";
+import type { ServerOptions } from "../server/server.ts";
+import { parseCount, parseMs, parsePort, parseSize } from "../units.ts";
+
+const args = {
+  host: { type: "string", default: "127.0.0.1", description: "Address to listen on" },
+  port: { type: "string", default: "8000", description: "Port to listen on (0: any free port, printed)" },
+  workers: { type: "string", default: "1", description: "Listeners sharing the port, one thread each (Linux)" },
+  close: { type: "boolean", default: false, description: "Answer every request with Connection: close and close" },
+  "body-size": { type: "string", default: "2", description: "Response body size in bytes (e.g. 2, 1k)" },
+  "delay-ms": { type: "string", default: "0", description: "Wait this long before each response" },
+  "header-timeout-ms": { type: "string", default: "5000", description: "408 and close when a request head takes longer" },
+  "idle-timeout-ms": { type: "string", default: "30000", description: "Close keep-alive connections idle this long" },
+  "max-connections": { type: "string", default: "10000", description: "Close new connections at once past this many" },
+  quiet: { type: "boolean", default: false, description: "Print only the listening line" },
+} as const;
+
+export interface ServePlan {
+  server: ServerOptions;
+  workers: number;
+  quiet: boolean;
+}
+
+export function servePlan(flags: Record<keyof typeof args, string | boolean>): ServePlan {
+  const text = (name: keyof typeof args) => String(flags[name]);
+  if (text("host").trim() === "") throw new UsageError("--host: expected an address, got an empty string");
+  return {
+    server: {
+      hostname: text("host"),
+      port: parsePort("--port", text("port")),
+      closeEach: flags.close === true,
+      bodySize: parseSize("--body-size", text("body-size"), { min: 0, max: 64 << 20 }),
+      delayMs: parseMs("--delay-ms", text("delay-ms")),
+      headerTimeoutMs: parseMs("--header-timeout-ms", text("header-timeout-ms"), { min: 1 }),
+      idleTimeoutMs: parseMs("--idle-timeout-ms", text("idle-timeout-ms"), { min: 1 }),
+      maxConnections: parseCount("--max-connections", text("max-connections")),
+      reusePort: false,
+    },
+    workers: parseCount("--workers", text("workers"), { min: 1, max: 256 }),
+    quiet: flags.quiet === true,
+  };
+}
+
+export default defineCommand({
+  meta: { name: "minibench serve", description: "Run the reference HTTP/1.1 server: 200 OK to every request" },
+  args,
+  async run({ args: flags }) {
+    const plan = servePlan(flags);
+    let workers = plan.workers;
+    if (workers > 1 && !reusePortSupported()) {
+      log.warn(`--workers ${workers}: sharing a port needs SO_REUSEPORT (Linux); running 1 listener`);
+      workers = 1;
+    }
+    const server = await startCluster(plan.server, workers).catch((error: Error) => {
+      throw new RunError(`cannot listen on ${plan.server.hostname}:${plan.server.port}: ${error.message}`);
+    });
+    const shownHost = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
+    process.stdout.write(`listening on http://${shownHost}:${server.port}\n`);
+    if (!plan.quiet) {
+      const mode = plan.server.closeEach ? "close after each response" : "keep-alive";
+      log.info(`${workers} listener${workers > 1 ? "s" : ""}, ${mode}, body ${plan.server.bodySize} B, delay ${plan.server.delayMs} ms`);
+    }
+    await new Promise<void>((resolve) => {
+      const shutdown = () => resolve();
+      process.once("SIGINT", shutdown);
+      process.once("SIGTERM", shutdown);
+    });
+    if (!plan.quiet) log.info("stopping: finishing in-flight responses");
+    await server.stop();
+    process.exit(0);
+  },
+});

@@ -1,0 +1,267 @@
+import type { Socket, SocketHandler, TCPSocketListener } from "bun";
+import { DEFAULT_LIMITS, REQUEST_CLOSE, REQUEST_HEAD, RequestParser, type RequestLimits, type RequestSink } from "./request-parser.ts";
+import { buildResponses, type Responses } from "./responses.ts";
+
+export interface ServerOptions {
+  hostname: string;
+  port: number;
+  /** Answer every request with `Connection: close` and close. */
+  closeEach: boolean;
+  bodySize: number;
+  delayMs: number;
+  headerTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+  /** Share the port with other listeners (`SO_REUSEPORT`): how `--workers` spreads over cores. */
+  reusePort: boolean;
+  limits?: RequestLimits;
+}
+
+export interface RunningServer {
+  hostname: string;
+  port: number;
+  /** Open connections right now. */
+  connectionCount(): number;
+  /** Stops accepting, lets in-flight responses finish, closes the rest; resolves when all is closed. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Past this many unsent response bytes a connection stops reading: a client that pipelines without reading cannot grow our memory. */
+const HIGH_WATER_BYTES = 256 * 1024;
+
+const WAIT_HEAD = 0;
+const WAIT_BODY = 1;
+const WAIT_IDLE = 2;
+
+/** State shared by every connection of one listener. */
+interface Shared {
+  options: ServerOptions;
+  limits: RequestLimits;
+  responses: Responses;
+  connections: Set<Connection>;
+  /** A coarse clock, advanced by the timeout sweep: reading it on the hot path costs nothing. */
+  nowMs: number;
+  draining: boolean;
+}
+
+/**
+ * One client connection: parses what arrives, queues the answers of a read in one write, keeps the
+ * unsent tail for `drain`, and knows which deadline it is waiting under.
+ */
+class Connection implements RequestSink {
+  readonly parser: RequestParser;
+  /** The responses produced by the read being handled, written together. */
+  private batch: Uint8Array[] = [];
+  /** Bytes the kernel did not take yet. */
+  private pending: Uint8Array | null = null;
+  /** Batches waiting for `--delay-ms`. */
+  private delayed = 0;
+  private closeAfterWrite = false;
+  private closed = false;
+  deadlineMs: number;
+  private waitingFor = WAIT_HEAD;
+
+  constructor(
+    private readonly socket: Socket<Connection>,
+    private readonly shared: Shared,
+  ) {
+    this.parser = new RequestParser(this, shared.limits);
+    this.deadlineMs = shared.nowMs + shared.options.headerTimeoutMs;
+  }
+
+  onRequest(flags: number): void {
+    const { options, responses, draining } = this.shared;
+    if (options.closeEach || draining) flags = (flags & REQUEST_HEAD) | REQUEST_CLOSE;
+    this.batch.push(responses.ok[flags]!);
+    if (flags & REQUEST_CLOSE) this.finish();
+  }
+
+  onContinue(): void {
+    this.batch.push(this.shared.responses.continue);
+  }
+
+  receive(chunk: Uint8Array): void {
+    const status = this.parser.execute(chunk);
+    if (status !== 0) {
+      this.batch.push(this.shared.responses.error(status));
+      this.finish();
+    }
+    this.flush();
+    this.rearm();
+  }
+
+  /** The client finished sending (FIN): answer what it asked, then close. */
+  endOfInput(): void {
+    this.finish();
+    this.flush();
+    this.closeIfDone();
+  }
+
+  /** Called by the sweep when `deadlineMs` has passed. */
+  expire(): void {
+    if (this.delayed > 0 || this.pending !== null) {
+      this.rearm();
+      return;
+    }
+    // A partly received head is a slowloris (408); an idle or silent connection is just closed.
+    if (this.waitingFor === WAIT_HEAD && !this.parser.idle) this.batch.push(this.shared.responses.error(408));
+    this.finish();
+    this.flush();
+    this.closeIfDone();
+  }
+
+  /** Graceful shutdown: close now if nothing is in flight, else after the last response. */
+  drainAndClose(): void {
+    if (this.parser.idle) this.finish();
+    else this.closeAfterWrite = true;
+    this.closeIfDone();
+  }
+
+  writable(): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.pending = null;
+    this.write(pending);
+    if (this.pending === null && this.socket.isPaused) this.socket.resume();
+    this.closeIfDone();
+  }
+
+  closedByPeer(): void {
+    this.closed = true;
+    this.pending = null;
+    this.shared.connections.delete(this);
+  }
+
+  private finish(): void {
+    this.closeAfterWrite = true;
+    this.parser.stop();
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+    batch.length = 0;
+    if (this.shared.options.delayMs > 0) {
+      this.delayed++;
+      setTimeout(() => {
+        this.delayed--;
+        this.write(data);
+        this.closeIfDone();
+      }, this.shared.options.delayMs);
+    } else {
+      this.write(data);
+    }
+  }
+
+  private write(data: Uint8Array): void {
+    if (this.closed) return;
+    if (this.pending !== null) {
+      this.pending = Buffer.concat([this.pending, data]);
+    } else {
+      const written = this.socket.write(data);
+      if (written < 0) return;
+      if (written < data.length) this.pending = data.subarray(written);
+    }
+    if (this.pending !== null && this.pending.length > HIGH_WATER_BYTES && !this.socket.isPaused) this.socket.pause();
+  }
+
+  private closeIfDone(): void {
+    // end() would drop bytes the kernel has not taken yet: only once everything was written.
+    if (this.closeAfterWrite && !this.closed && this.pending === null && this.delayed === 0 && this.batch.length === 0) {
+      this.closed = true;
+      this.socket.end();
+    }
+  }
+
+  /** Picks the deadline for what the connection now waits for. */
+  private rearm(): void {
+    const { nowMs, options } = this.shared;
+    if (this.parser.idle) {
+      this.waitingFor = WAIT_IDLE;
+      this.deadlineMs = nowMs + options.idleTimeoutMs;
+    } else if (this.parser.readingHead) {
+      // The head timeout runs from the first byte of the request, whatever trickles in after it.
+      if (this.waitingFor !== WAIT_HEAD) this.deadlineMs = nowMs + options.headerTimeoutMs;
+      this.waitingFor = WAIT_HEAD;
+    } else {
+      this.waitingFor = WAIT_BODY;
+      this.deadlineMs = nowMs + options.idleTimeoutMs;
+    }
+  }
+}
+
+const handler: SocketHandler<Connection> = {
+  data(socket, chunk) {
+    socket.data.receive(chunk);
+  },
+  drain(socket) {
+    socket.data.writable();
+  },
+  end(socket) {
+    socket.data?.endOfInput();
+  },
+  close(socket) {
+    socket.data?.closedByPeer();
+  },
+  error(socket) {
+    // A reset or a failed write: the connection is gone, and it is only this client's problem.
+    socket.data?.closedByPeer();
+  },
+};
+
+export function startServer(options: ServerOptions): RunningServer {
+  const shared: Shared = {
+    options,
+    limits: options.limits ?? DEFAULT_LIMITS,
+    responses: buildResponses(options.bodySize),
+    connections: new Set(),
+    nowMs: performance.now(),
+    draining: false,
+  };
+
+  const listener: TCPSocketListener<Connection> = Bun.listen<Connection>({
+    hostname: options.hostname,
+    port: options.port,
+    allowHalfOpen: true,
+    // reusePort is supported on Linux but missing from Bun's types.
+    ...({ reusePort: options.reusePort } as object),
+    socket: {
+      ...handler,
+      open(socket) {
+        if (shared.draining || shared.connections.size >= options.maxConnections) {
+          socket.terminate();
+          return;
+        }
+        const connection = new Connection(socket, shared);
+        socket.data = connection;
+        shared.connections.add(connection);
+      },
+    },
+  });
+
+  // One sweep for every deadline of every connection, instead of a timer per connection: a tick of
+  // a tenth of the shortest timeout keeps each timeout within ~10% of its setting.
+  const tickMs = Math.min(1000, Math.max(10, Math.min(options.headerTimeoutMs, options.idleTimeoutMs) / 10));
+  const sweep = setInterval(() => {
+    shared.nowMs = performance.now();
+    for (const connection of shared.connections) {
+      if (connection.deadlineMs <= shared.nowMs) connection.expire();
+    }
+  }, tickMs);
+
+  return {
+    hostname: listener.hostname,
+    port: listener.port,
+    connectionCount: () => shared.connections.size,
+    async stop(graceMs = 1500) {
+      shared.draining = true;
+      listener.stop(false);
+      for (const connection of shared.connections) connection.drainAndClose();
+      const giveUpAt = performance.now() + graceMs;
+      while (shared.connections.size > 0 && performance.now() < giveUpAt) await Bun.sleep(10);
+      clearInterval(sweep);
+      listener.stop(true);
+    },
+  };
+}

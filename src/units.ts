@@ -1,0 +1,76 @@
+import { UsageError } from "./errors.ts";
+
+/**
+ * Human units in and out, in one place: counts (`5k`), sizes (`16k` = 16 KiB), durations (`10s`,
+ * `500ms`), milliseconds. Parsers take the flag's name so that every message names it.
+ */
+
+interface Range {
+  min?: number;
+  max?: number;
+}
+
+const COUNT_SUFFIX: Record<string, number> = { "": 1, k: 1e3, m: 1e6 };
+const SIZE_SUFFIX: Record<string, number> = { "": 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20 };
+const DURATION_SUFFIX_S: Record<string, number> = { "": 1, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+function fail(flag: string, expected: string, text: string): never {
+  throw new UsageError(`${flag}: expected ${expected}, got ${JSON.stringify(text)}`);
+}
+
+function describeRange(what: string, { min = 0, max = Number.MAX_SAFE_INTEGER }: Range): string {
+  if (max === Number.MAX_SAFE_INTEGER) return min === 0 ? `a non-negative ${what}` : min === 1 ? `a positive ${what}` : `${what} ≥ ${min}`;
+  return `${/^[aeiou]/.test(what) ? "an" : "a"} ${what} from ${min} to ${max}`;
+}
+
+function parseWithSuffix(text: string, suffixes: Record<string, number>): number {
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
+  const scale = match ? suffixes[match[2]!.toLowerCase()] : undefined;
+  return match && scale !== undefined ? Number(match[1]) * scale : Number.NaN;
+}
+
+function checked(value: number, flag: string, text: string, expected: string, integer: boolean, range: Range): number {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = range;
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) fail(flag, expected, text);
+  return value;
+}
+
+/** A whole number such as `200`, `5k` or `1m`. */
+export function parseCount(flag: string, text: string, range: Range = { min: 1 }): number {
+  const value = parseWithSuffix(text, COUNT_SUFFIX);
+  return checked(value, flag, text, describeRange("integer", range), true, range);
+}
+
+/** A byte size such as `2`, `16k` (16 KiB) or `1m` (1 MiB). */
+export function parseSize(flag: string, text: string, range: Range = {}): number {
+  const value = parseWithSuffix(text, SIZE_SUFFIX);
+  return checked(value, flag, text, describeRange("size in bytes (e.g. 512, 16k, 1m)", range), true, range);
+}
+
+/** Milliseconds, plain (`250`, `0.5`). */
+export function parseMs(flag: string, text: string, range: Range = {}): number {
+  const value = /^\s*(\d+(\.\d+)?|\.\d+)\s*$/.test(text) ? Number(text) : Number.NaN;
+  return checked(value, flag, text, describeRange("number of milliseconds", range), false, range);
+}
+
+/** Seconds: `15`, `1.5`, `15s`, `500ms`, `2m`. */
+export function parseDurationS(flag: string, text: string, range: Range = {}): number {
+  const value = parseWithSuffix(text, DURATION_SUFFIX_S);
+  return checked(value, flag, text, describeRange("duration (e.g. 15, 15s, 500ms, 2m)", range), false, range);
+}
+
+/** A TCP port, 0 meaning "any free port". */
+export function parsePort(flag: string, text: string): number {
+  return parseCount(flag, text, { min: 0, max: 65535 });
+}
+
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+export function formatMs(ms: number): string {
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
