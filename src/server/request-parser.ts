@@ -26,9 +26,9 @@ export interface RequestSink {
 }
 
 export interface RequestLimits {
-  /** Longest request line, in bytes (414 past it). */
+  /** Longest request line, in bytes with its line ending (414 past it). */
   maxRequestLineBytes: number;
-  /** Longest header section, and longest chunked trailer section, in bytes (431 past it). */
+  /** Longest header section, and longest chunked trailer section, in bytes with the empty line ending it (431 past it). */
   maxHeaderBytes: number;
 }
 
@@ -64,7 +64,8 @@ const CHUNK_DATA_LF = 17;
 const TRAILER_START = 18;
 const TRAILER_LINE = 19;
 const TRAILER_END_LF = 20;
-const DEAD = 21;
+const TRAILER_LF = 21;
+const DEAD = 22;
 
 /** Token characters of RFC 9110 §5.6.2: what a method or a field name is made of. */
 const TCHAR = new Uint8Array(256);
@@ -154,7 +155,8 @@ export class RequestParser {
 
   /**
    * Consumes `bytes`, reporting each complete request to the sink. Returns 0, or the status code to
-   * answer with before closing (400, 414, 431, 505); after an error the parser ignores all input.
+   * answer with before closing (400, 414, 431, 505), once: after an error the parser ignores all
+   * input and returns 0.
    */
   execute(bytes: Uint8Array): number {
     const end = bytes.length;
@@ -197,7 +199,8 @@ export class RequestParser {
           this.lineBytes += i - start;
           if (this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(414);
           if (i === end) continue;
-          if (b !== SP || i === start) return this.fail(400);
+          // The target may have arrived in earlier chunks: it is empty only if nothing follows the method's space.
+          if (b !== SP || this.lineBytes === this.methodLength + 1) return this.fail(400);
           this.lineBytes++;
           this.state = VERSION;
           i++;
@@ -219,6 +222,7 @@ export class RequestParser {
         }
         case LINE_LF:
           if (bytes[i] !== LF) return this.fail(400);
+          if (++this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(414);
           this.state = FIELD_START;
           i++;
           continue;
@@ -226,7 +230,7 @@ export class RequestParser {
           const b = bytes[i]!;
           if (b === LF) {
             i++;
-            if (this.endHead()) return this.error;
+            if (this.countHead(1) || this.endHead()) return this.error;
             continue;
           }
           if (b === CR) {
@@ -276,7 +280,8 @@ export class RequestParser {
           const start = i;
           let b = 0;
           while (i < end && isFieldValueByte((b = bytes[i]!))) i++;
-          if (this.field !== NO_FIELD && this.keepValue(bytes, start, i)) return this.error;
+          // Host is only counted: its value, which may be long, is not kept.
+          if (this.field !== NO_FIELD && this.field !== HOST && this.keepValue(bytes, start, i)) return this.error;
           if (this.countHead(i - start)) return this.error;
           if (i === end) continue;
           if (b !== CR && b !== LF) return this.fail(400);
@@ -295,7 +300,7 @@ export class RequestParser {
         case HEAD_END_LF:
           if (bytes[i] !== LF) return this.fail(400);
           i++;
-          if (this.endHead()) return this.error;
+          if (this.countHead(1) || this.endHead()) return this.error;
           continue;
         case BODY: {
           const take = Math.min(this.remaining, end - i);
@@ -372,11 +377,18 @@ export class RequestParser {
           // Trailer fields are allowed and ignored; only their size is bounded.
           const b = bytes[i]!;
           if (b === LF) this.state = TRAILER_START;
-          else if (b !== CR && !isFieldValueByte(b)) return this.fail(400);
+          else if (b === CR) this.state = TRAILER_LF;
+          else if (!isFieldValueByte(b)) return this.fail(400);
           if (this.countHead(1)) return this.error;
           i++;
           continue;
         }
+        case TRAILER_LF:
+          if (bytes[i] !== LF) return this.fail(400);
+          this.state = TRAILER_START;
+          if (this.countHead(1)) return this.error;
+          i++;
+          continue;
         case TRAILER_END_LF:
           if (bytes[i] !== LF) return this.fail(400);
           i++;
@@ -384,7 +396,7 @@ export class RequestParser {
           continue;
       }
     }
-    return this.error;
+    return 0;
   }
 
   private fail(status: number): number {
