@@ -61,3 +61,17 @@ function splitFlag(token: string): [string, string | undefined] {
 }
 
 const dashed = (name: string) => (name.length === 1 ? `-${name}` : `--${name}`);
+
+/** Every value of a repeatable flag (citty keeps only the last): `-H a -H b` → ["a", "b"]. */
+export function repeatedValues(rawArgs: readonly string[], names: readonly string[]): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const token = rawArgs[i]!;
+    if (token === "--") break;
+    const [name, inlineValue] = splitFlag(token);
+    if (!token.startsWith("-") || !names.includes(name)) continue;
+    if (inlineValue !== undefined) values.push(inlineValue);
+    else if (i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
+  }
+  return values;
+}

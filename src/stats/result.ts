@@ -44,4 +44,8 @@ export interface RunResult {
   histogram: string;
   /** Open loop only: the service-time histogram, same encoding. */
   serviceHistogram?: string;
+  /** Open loop only: intended → actual send of requests that found a free connection (the floor of our accuracy). */
+  schedulerLagMs?: LatencyMs;
+  /** The run was stopped early (Ctrl-C): what it measured is real but shorter than planned. */
+  interrupted?: boolean;
 }

@@ -1,0 +1,36 @@
+import type { Target } from "../client/target.ts";
+
+/**
+ * The typed plan a bench command runs: flags, `bench_config.json` and defaults merged and validated
+ * once (flag > file > default). Nothing downstream validates again.
+ */
+
+export interface LoadOptions {
+  target: Target;
+  keepAlive: boolean;
+  pipeline: number;
+  timeoutMs: number;
+  threads: number;
+}
+
+export interface ClosedRun {
+  kind: "closed";
+  concurrency: number;
+  /** Count-bound run (null when bound by `durationS`). */
+  requests: number | null;
+  durationS: number | null;
+  warmup: number;
+  repeat: number;
+}
+
+export interface OpenRun {
+  kind: "open";
+  rateRps: number;
+  durationS: number;
+  /** Most requests in flight at once. */
+  concurrency: number;
+  backlog: number;
+  arrival: "constant" | "poisson";
+  repeat: number;
+  warmupS: number;
+}

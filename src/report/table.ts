@@ -1,0 +1,62 @@
+import type { LatencyMs, RunResult } from "../stats/result.ts";
+import type { GroupSummary } from "../stats/summary.ts";
+import { totalErrors } from "../stats/summary.ts";
+import { formatCount } from "../units.ts";
+
+/** Human-readable tables for stderr: one row per repeat, then the median row of each group. */
+
+const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+const latencyCells = (latency: LatencyMs) => [latency.p50, latency.p90, latency.p99, latency.p999, latency.max].map(ms);
+const LATENCY_HEADERS = ["p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"];
+
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+function errorNote(errors: RunResult["errors"]): string {
+  const parts = Object.entries(errors)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${kind} ${formatCount(count)}`);
+  return parts.length > 0 ? `errors: ${parts.join(", ")}` : "";
+}
+
+export function closedTable(runs: readonly RunResult[], group: GroupSummary): string {
+  const rows = runs.map((run) => [
+    `#${run.repeat}${run.interrupted ? " (interrupted)" : ""}`,
+    formatCount(run.requests),
+    formatCount(totalErrors(run.errors)),
+    formatCount(run.throughputRps),
+    ...latencyCells(run.latencyMs),
+  ]);
+  const spread = group.throughputRpsSpread;
+  rows.push([
+    "median",
+    formatCount(group.requests / group.repeats),
+    formatCount(totalErrors(group.errors) / group.repeats),
+    formatCount(group.throughputRps),
+    ...latencyCells(group.latencyMs),
+  ]);
+  const table = renderTable(["repeat", "requests", "errors", "req/s", ...LATENCY_HEADERS], rows);
+  const note = [`req/s range ${formatCount(spread.min)}–${formatCount(spread.max)}`, errorNote(group.errors)].filter(Boolean).join("; ");
+  return `${table}\n${note}`;
+}
+
+export function openTable(runs: readonly RunResult[], group: GroupSummary): string {
+  const rows: string[][] = [];
+  for (const run of runs) {
+    const label = `#${run.repeat}${run.interrupted ? " (interrupted)" : ""}`;
+    const counts = [formatCount(run.achievedRps ?? 0), formatCount(run.requests), formatCount(run.dropped), formatCount(totalErrors(run.errors))];
+    rows.push([`${label} latency`, ...counts, ...latencyCells(run.latencyMs)]);
+    if (run.serviceTimeMs) rows.push([`${label} service`, "", "", "", "", ...latencyCells(run.serviceTimeMs)]);
+  }
+  const perRepeat = (n: number) => formatCount(n / group.repeats);
+  rows.push(["median latency", formatCount(group.achievedRps ?? 0), perRepeat(group.requests), perRepeat(group.dropped), perRepeat(totalErrors(group.errors)), ...latencyCells(group.latencyMs)]);
+  if (group.serviceTimeMs) rows.push(["median service", "", "", "", "", ...latencyCells(group.serviceTimeMs)]);
+  const table = renderTable(["repeat", "achieved/s", "requests", "dropped", "errors", ...LATENCY_HEADERS], rows);
+  const lags = runs.flatMap((run) => (run.schedulerLagMs ? [run.schedulerLagMs] : []));
+  const lag = lags.length > 0 ? `scheduler lag p50 ${ms(lags.at(-1)!.p50)} ms, p99 ${ms(lags.at(-1)!.p99)} ms (last repeat)` : "";
+  const legend = "latency: from the intended send time (coordinated omission corrected); service: from the actual send";
+  return [table, legend, lag, errorNote(group.errors)].filter(Boolean).join("\n");
+}

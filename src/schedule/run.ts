@@ -1,0 +1,145 @@
+import { Engine } from "../client/engine.ts";
+import { nowUs } from "../client/clock.ts";
+import { Tally } from "../client/tally.ts";
+import type { ClosedRun, LoadOptions, OpenRun } from "../config/plan.ts";
+import { RunError } from "../errors.ts";
+import { encodeHistogram } from "../stats/histogram.ts";
+import type { Phase, RunResult } from "../stats/result.ts";
+import { latencyMs } from "../stats/summary.ts";
+import { closedLoop } from "./closed.ts";
+import { openLoop } from "./open.ts";
+
+/**
+ * Runs the repeats of one closed or open run on one engine: the same engine, the same tally, for
+ * every mode — a run differs only in its scheduler.
+ */
+
+export interface RunHooks {
+  /** Aborting stops the run; the repeat in progress is reported as interrupted. */
+  signal?: AbortSignal;
+  /** Called after each repeat. */
+  onRepeat?(result: RunResult): void;
+}
+
+async function openEngine(load: LoadOptions, connections: number): Promise<Engine> {
+  const engine = new Engine({
+    target: load.target,
+    connections,
+    pipeline: load.pipeline,
+    keepAlive: load.keepAlive,
+    timeoutMs: load.timeoutMs,
+  });
+  const error = await engine.open();
+  if (error !== null) {
+    engine.close();
+    const { hostname, port } = load.target;
+    const advice = error === "EMFILE" ? " (out of file descriptors: raise the limit with `ulimit -n`)" : "";
+    throw new RunError(`cannot connect to ${hostname}:${port}: ${error}${advice}`);
+  }
+  return engine;
+}
+
+export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
+  const engine = await openEngine(load, run.concurrency);
+  const results: RunResult[] = [];
+  try {
+    engine.tally = new Tally(0);
+    await closedLoop(engine, { requests: run.warmup }, nowUs, hooks.signal);
+    for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
+      const startUs = nowUs();
+      engine.tally = new Tally(startUs);
+      const stop = run.durationS === null ? { requests: run.requests ?? 0 } : { untilUs: startUs + run.durationS * 1e6 };
+      await closedLoop(engine, stop, nowUs, hooks.signal);
+      const result = closedResult(engine.tally, phase, run.concurrency, repeat, hooks.signal?.aborted === true);
+      results.push(result);
+      hooks.onRepeat?.(result);
+    }
+  } finally {
+    engine.close();
+  }
+  return results;
+}
+
+export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks = {}): Promise<RunResult[]> {
+  const connections = Math.ceil(run.concurrency / load.pipeline);
+  const engine = await openEngine(load, connections);
+  const results: RunResult[] = [];
+  try {
+    for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
+      // The warm-up runs once, before the first repeat, on the same schedule: its requests just do not count.
+      const startUs = nowUs();
+      const windowStartUs = startUs + (repeat === 1 ? run.warmupS * 1e6 : 0);
+      const endUs = windowStartUs + run.durationS * 1e6;
+      engine.tally = new Tally(windowStartUs, endUs);
+      await openLoop(
+        engine,
+        {
+          rateRps: run.rateRps,
+          arrival: run.arrival,
+          startUs,
+          endUs,
+          backlog: run.backlog,
+          drainUs: load.timeoutMs * 1000 + 100_000,
+        },
+        nowUs,
+        hooks.signal,
+      );
+      const elapsedS = Math.max(0, Math.min(nowUs(), endUs) - windowStartUs) / 1e6;
+      const result = openResult(engine.tally, run, repeat, elapsedS, hooks.signal?.aborted === true);
+      results.push(result);
+      hooks.onRepeat?.(result);
+    }
+  } finally {
+    engine.close();
+  }
+  return results;
+}
+
+function common(tally: Tally) {
+  return {
+    requests: tally.requests,
+    ok: tally.ok,
+    dropped: tally.dropped,
+    errors: { ...tally.errors },
+    statuses: tally.statusCounts(),
+    latencyMs: latencyMs(tally.latency.histogram),
+    histogram: encodeHistogram(tally.latency.histogram),
+  };
+}
+
+/** Responses received (any status): what throughput counts. Transport failures are not throughput. */
+const responses = (tally: Tally) => tally.ok + tally.errors.status_4xx + tally.errors.status_5xx;
+
+function closedResult(tally: Tally, phase: Phase, concurrency: number, repeat: number, interrupted: boolean): RunResult {
+  const durationS = tally.lastCompletionUs > tally.firstSendUs ? (tally.lastCompletionUs - tally.firstSendUs) / 1e6 : 0;
+  return {
+    phase,
+    concurrency,
+    targetRps: null,
+    repeat,
+    durationS,
+    ...common(tally),
+    throughputRps: durationS > 0 ? responses(tally) / durationS : 0,
+    achievedRps: null,
+    serviceTimeMs: null,
+    ...(interrupted ? { interrupted } : {}),
+  };
+}
+
+function openResult(tally: Tally, run: OpenRun, repeat: number, durationS: number, interrupted: boolean): RunResult {
+  const achievedRps = durationS > 0 ? tally.completedInWindow / durationS : 0;
+  return {
+    phase: "open",
+    concurrency: run.concurrency,
+    targetRps: run.rateRps,
+    repeat,
+    durationS,
+    ...common(tally),
+    throughputRps: achievedRps,
+    achievedRps,
+    serviceTimeMs: latencyMs(tally.service.histogram),
+    serviceHistogram: encodeHistogram(tally.service.histogram),
+    schedulerLagMs: latencyMs(tally.lag.histogram),
+    ...(interrupted ? { interrupted } : {}),
+  };
+}

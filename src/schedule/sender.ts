@@ -1,0 +1,14 @@
+import type { Tally } from "../client/tally.ts";
+import type { EngineListener } from "../client/engine.ts";
+
+/** What a scheduler needs of the connection engine: a fake one lets schedulers be tested without sockets. */
+export interface Sender {
+  /** Sends one request meant to go at `intendedUs` (now, if omitted); false when no slot is free. */
+  send(intendedUs?: number): boolean;
+  readonly freeSlots: number;
+  readonly inFlight: number;
+  tally: Tally;
+  listener: EngineListener;
+}
+
+export type Clock = () => number;
