@@ -97,6 +97,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
 
 function common(tally: Tally) {
   return {
+    sent: tally.sent,
     requests: tally.requests,
     ok: tally.ok,
     dropped: tally.dropped,

@@ -26,6 +26,8 @@ export interface RunResult {
   targetRps: number | null;
   repeat: number;
   durationS: number;
+  /** Requests written (or being connected for). A few may still be in flight when a run ends: sent ≥ requests. */
+  sent: number;
   /** Requests whose outcome is known: ok + every error kind (4xx/5xx included). */
   requests: number;
   ok: number;
