@@ -88,6 +88,10 @@ try {
   if (error instanceof MinibenchError) {
     process.stderr.write(`minibench: ${error.message}\n`);
     process.exitCode = error.exitCode;
+  } else if (error instanceof Error && error.name === "CLIError") {
+    // citty's own argument checks (an enum value out of range): a usage error like ours.
+    process.stderr.write(`minibench: ${stripAnsi(error.message)}\n`);
+    process.exitCode = 2;
   } else {
     process.stderr.write(`minibench: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exitCode = 1;
