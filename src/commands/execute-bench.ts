@@ -6,7 +6,7 @@ import { csv } from "../report/csv.ts";
 import { resultDocument, type ResultDocument } from "../report/document.ts";
 import { writeAtomically } from "../report/files.ts";
 import { closedTable, openTable } from "../report/table.ts";
-import { runClosed, runOpen } from "../schedule/run.ts";
+import { runLoad } from "../schedule/threads.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
 import type { RunResult } from "../stats/result.ts";
 import { summarizeRepeats, totalErrors } from "../stats/summary.ts";
@@ -35,7 +35,7 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   let runs: RunResult[];
   try {
     const hooks = { signal: interrupt.signal };
-    runs = run.kind === "closed" ? await runClosed(load, run, "closed", hooks) : await runOpen(load, run, hooks);
+    runs = await runLoad(load, run, run.kind, hooks);
   } finally {
     process.off("SIGINT", onSigint);
   }

@@ -50,6 +50,17 @@ describe("bench closed", () => {
     expect(stderr).toContain("median");
   });
 
+  test("--threads 2: shares run on two threads and merge exactly", async () => {
+    const { stdout, code } = await bench(["closed", url, "-n", "1001", "-c", "6", "--warmup", "20", "--repeat", "2", "--threads", "2", "--json"]);
+    expect(code).toBe(0);
+    const document = JSON.parse(stdout);
+    expect(validate(document, schema)).toEqual([]);
+    for (const run of document.runs) {
+      expect(run.ok).toBe(1001);
+      expect(run.concurrency).toBe(6);
+    }
+  });
+
   test("--out, --csv and --hgrm write their files", async () => {
     const out = join(dir, "result.json");
     const csvPath = join(dir, "result.csv");

@@ -1,0 +1,52 @@
+import { decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.ts";
+import type { LatencyMs, RunResult } from "./result.ts";
+import { addErrors, latencyMs } from "./summary.ts";
+
+/**
+ * Combines runs measured at the same time by several load generators (threads, or machines
+ * started together) into the run they make together: histograms added exactly, counts and
+ * rates summed, the longest duration kept.
+ */
+export function mergeConcurrentRuns(runs: readonly RunResult[]): RunResult {
+  const first = runs[0];
+  if (first === undefined) throw new Error("mergeConcurrentRuns needs at least one run");
+  if (runs.length === 1) return first;
+  const sum = (pick: (run: RunResult) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const sumOrNull = (pick: (run: RunResult) => number | null) =>
+    runs.every((run) => pick(run) !== null) ? sum((run) => pick(run)!) : null;
+
+  const latency = mergeHistograms(runs.map((run) => decodeHistogram(run.histogram)));
+  const serviceHistograms = runs.flatMap((run) => (run.serviceHistogram ? [run.serviceHistogram] : []));
+  const service = serviceHistograms.length === runs.length ? mergeHistograms(serviceHistograms.map(decodeHistogram)) : null;
+  const statuses: Record<string, number> = {};
+  for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  const lags = runs.flatMap((run) => (run.schedulerLagMs ? [run.schedulerLagMs] : []));
+
+  return {
+    phase: first.phase,
+    concurrency: sum((run) => run.concurrency),
+    targetRps: sumOrNull((run) => run.targetRps),
+    repeat: first.repeat,
+    durationS: Math.max(...runs.map((run) => run.durationS)),
+    sent: sum((run) => run.sent),
+    requests: sum((run) => run.requests),
+    ok: sum((run) => run.ok),
+    dropped: sum((run) => run.dropped),
+    errors: runs.map((run) => run.errors).reduce(addErrors),
+    statuses,
+    throughputRps: sum((run) => run.throughputRps),
+    achievedRps: sumOrNull((run) => run.achievedRps),
+    latencyMs: latencyMs(latency),
+    serviceTimeMs: service === null ? null : latencyMs(service),
+    histogram: encodeHistogram(latency),
+    ...(service === null ? {} : { serviceHistogram: encodeHistogram(service) }),
+    // Lag is kept per generator, not as a histogram: the worst generator's is reported.
+    ...(lags.length > 0 ? { schedulerLagMs: worst(lags) } : {}),
+    ...(runs.some((run) => run.interrupted) ? { interrupted: true } : {}),
+  };
+}
+
+function worst(latencies: readonly LatencyMs[]): LatencyMs {
+  const pick = (key: keyof LatencyMs) => Math.max(...latencies.map((latency) => latency[key]));
+  return { min: pick("min"), mean: pick("mean"), p50: pick("p50"), p90: pick("p90"), p99: pick("p99"), p999: pick("p999"), max: pick("max") };
+}
