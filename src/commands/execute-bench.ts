@@ -5,6 +5,7 @@ import { log } from "../log.ts";
 import { csv } from "../report/csv.ts";
 import { resultDocument, type ResultDocument } from "../report/document.ts";
 import { writeAtomically } from "../report/files.ts";
+import { Progress } from "../report/progress.ts";
 import { closedTable, openTable } from "../report/table.ts";
 import { runLoad } from "../schedule/threads.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
@@ -32,11 +33,12 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   };
   process.once("SIGINT", onSigint);
   const startedAt = new Date();
+  const progress = Progress.enabled(output.progress) ? new Progress(run.kind, run.repeat) : null;
   let runs: RunResult[];
   try {
-    const hooks = { signal: interrupt.signal };
-    runs = await runLoad(load, run, run.kind, hooks);
+    runs = await runLoad(load, run, run.kind, { signal: interrupt.signal, onTally: (tally, repeat) => progress?.watch(tally, repeat) });
   } finally {
+    progress?.stop();
     process.off("SIGINT", onSigint);
   }
 

@@ -19,6 +19,8 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** Called after each repeat. */
   onRepeat?(result: RunResult): void;
+  /** Called when a repeat starts, with the tally it counts into (for a live progress line). */
+  onTally?(tally: Tally, repeat: number): void;
 }
 
 async function openEngine(load: LoadOptions, connections: number): Promise<Engine> {
@@ -48,6 +50,7 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
       const startUs = nowUs();
       engine.tally = new Tally(startUs);
+      hooks.onTally?.(engine.tally, repeat);
       const stop = run.durationS === null ? { requests: run.requests ?? 0 } : { untilUs: startUs + run.durationS * 1e6 };
       await closedLoop(engine, stop, nowUs, hooks.signal);
       const result = closedResult(engine.tally, phase, run.concurrency, repeat, hooks.signal?.aborted === true);
@@ -71,6 +74,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
       const windowStartUs = startUs + (repeat === 1 ? run.warmupS * 1e6 : 0);
       const endUs = windowStartUs + run.durationS * 1e6;
       engine.tally = new Tally(windowStartUs, endUs);
+      hooks.onTally?.(engine.tally, repeat);
       await openLoop(
         engine,
         {
