@@ -26,8 +26,16 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Past this many unsent response bytes a connection stops reading: a client that pipelines without reading cannot grow our memory. */
+/**
+ * Past this many response bytes not yet taken by the kernel (queued or waiting for `--delay-ms`) a
+ * connection stops reading: a client that pipelines without reading cannot grow our memory.
+ */
 const HIGH_WATER_BYTES = 256 * 1024;
+/**
+ * Small queued responses are copied into one buffer of up to this size per write, so a pipelined
+ * burst costs one syscall; larger responses are written from their shared buffer, never copied.
+ */
+const COALESCE_BYTES = 64 * 1024;
 
 const WAIT_HEAD = 0;
 const WAIT_BODY = 1;
@@ -45,17 +53,24 @@ interface Shared {
 }
 
 /**
- * One client connection: parses what arrives, queues the answers of a read in one write, keeps the
- * unsent tail for `drain`, and knows which deadline it is waiting under.
+ * One client connection: parses what arrives, answers the requests of a read in one write, keeps
+ * what the kernel did not take for `drain`, and knows which deadline it is waiting under.
+ *
+ * Answers are queued as references to the pre-encoded responses, not copies: what a connection
+ * holds is bounded by the requests of one read, whatever `--body-size` is.
  */
 class Connection implements RequestSink {
   readonly parser: RequestParser;
-  /** The responses produced by the read being handled, written together. */
+  /** The responses produced by the read being handled. */
   private batch: Uint8Array[] = [];
-  /** Bytes the kernel did not take yet. */
-  private pending: Uint8Array | null = null;
+  /** Responses (or the unwritten tail of one write) waiting for the kernel, in order. */
+  private out: Uint8Array[] = [];
+  /** Response bytes produced and not yet taken by the kernel, including delayed ones. */
+  private queuedBytes = 0;
   /** Batches waiting for `--delay-ms`. */
   private delayed = 0;
+  /** Whether the kernel took any bytes since the deadline was last armed: a client that reads is not idle. */
+  private wrote = false;
   private closeAfterWrite = false;
   private closed = false;
   deadlineMs: number;
@@ -72,22 +87,24 @@ class Connection implements RequestSink {
   onRequest(flags: number): void {
     const { options, responses, draining } = this.shared;
     if (options.closeEach || draining) flags = (flags & REQUEST_HEAD) | REQUEST_CLOSE;
-    this.batch.push(responses.ok[flags]!);
+    this.answer(responses.ok[flags]!);
     if (flags & REQUEST_CLOSE) this.finish();
   }
 
   onContinue(): void {
-    this.batch.push(this.shared.responses.continue);
+    this.answer(this.shared.responses.continue);
   }
 
   receive(chunk: Uint8Array): void {
     const status = this.parser.execute(chunk);
     if (status !== 0) {
-      this.batch.push(this.shared.responses.error(status));
+      this.answer(this.shared.responses.error(status));
       this.finish();
     }
     this.flush();
+    if (this.queuedBytes > HIGH_WATER_BYTES && !this.closed) this.socket.pause();
     this.rearm();
+    this.closeIfDone();
   }
 
   /** The client finished sending (FIN): answer what it asked, then close. */
@@ -99,12 +116,20 @@ class Connection implements RequestSink {
 
   /** Called by the sweep when `deadlineMs` has passed. */
   expire(): void {
-    if (this.delayed > 0 || this.pending !== null) {
-      this.rearm();
+    if (this.delayed > 0 || (this.out.length > 0 && this.wrote)) {
+      // Still answering, and the client is reading: give it another timeout.
+      this.wrote = false;
+      this.deadlineMs = this.shared.nowMs + this.shared.options.idleTimeoutMs;
+      return;
+    }
+    if (this.out.length > 0) {
+      // The client stopped reading for a whole timeout: what it has not read, it will not read.
+      this.closed = true;
+      this.socket.terminate();
       return;
     }
     // A partly received head is a slowloris (408); an idle or silent connection is just closed.
-    if (this.waitingFor === WAIT_HEAD && !this.parser.idle) this.batch.push(this.shared.responses.error(408));
+    if (this.waitingFor === WAIT_HEAD && !this.parser.idle) this.answer(this.shared.responses.error(408));
     this.finish();
     this.flush();
     this.closeIfDone();
@@ -118,18 +143,19 @@ class Connection implements RequestSink {
   }
 
   writable(): void {
-    const pending = this.pending;
-    if (pending === null) return;
-    this.pending = null;
-    this.write(pending);
-    if (this.pending === null && this.socket.isPaused) this.socket.resume();
+    this.pump();
     this.closeIfDone();
   }
 
   closedByPeer(): void {
     this.closed = true;
-    this.pending = null;
+    this.out.length = 0;
     this.shared.connections.delete(this);
+  }
+
+  private answer(response: Uint8Array): void {
+    this.batch.push(response);
+    this.queuedBytes += response.length;
   }
 
   private finish(): void {
@@ -140,35 +166,49 @@ class Connection implements RequestSink {
   private flush(): void {
     const batch = this.batch;
     if (batch.length === 0) return;
-    const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
-    batch.length = 0;
     if (this.shared.options.delayMs > 0) {
+      this.batch = [];
       this.delayed++;
       setTimeout(() => {
         this.delayed--;
-        this.write(data);
+        this.send(batch);
         this.closeIfDone();
       }, this.shared.options.delayMs);
     } else {
-      this.write(data);
+      this.send(batch);
+      batch.length = 0;
     }
   }
 
-  private write(data: Uint8Array): void {
-    if (this.closed) return;
-    if (this.pending !== null) {
-      this.pending = Buffer.concat([this.pending, data]);
-    } else {
+  private send(responses: Uint8Array[]): void {
+    for (const response of responses) this.out.push(response);
+    this.pump();
+  }
+
+  /** Writes queued responses until the kernel stops taking them; resumes reading once the queue is short. */
+  private pump(): void {
+    const out = this.out;
+    while (out.length > 0 && !this.closed) {
+      let count = 1;
+      let size = out[0]!.length;
+      while (count < out.length && size + out[count]!.length <= COALESCE_BYTES) size += out[count++]!.length;
+      const data = count === 1 ? out[0]! : Buffer.concat(out.slice(0, count), size);
       const written = this.socket.write(data);
       if (written < 0) return;
-      if (written < data.length) this.pending = data.subarray(written);
+      if (written > 0) this.wrote = true;
+      this.queuedBytes -= written;
+      if (written < size) {
+        out.splice(0, count, data.subarray(written));
+        break;
+      }
+      out.splice(0, count);
     }
-    if (this.pending !== null && this.pending.length > HIGH_WATER_BYTES && !this.socket.isPaused) this.socket.pause();
+    if (this.queuedBytes <= HIGH_WATER_BYTES / 2 && this.socket.isPaused && !this.closed) this.socket.resume();
   }
 
   private closeIfDone(): void {
     // end() would drop bytes the kernel has not taken yet: only once everything was written.
-    if (this.closeAfterWrite && !this.closed && this.pending === null && this.delayed === 0 && this.batch.length === 0) {
+    if (this.closeAfterWrite && !this.closed && this.out.length === 0 && this.delayed === 0 && this.batch.length === 0) {
       this.closed = true;
       this.socket.end();
     }
@@ -177,6 +217,7 @@ class Connection implements RequestSink {
   /** Picks the deadline for what the connection now waits for. */
   private rearm(): void {
     const { nowMs, options } = this.shared;
+    this.wrote = false;
     if (this.parser.idle) {
       this.waitingFor = WAIT_IDLE;
       this.deadlineMs = nowMs + options.idleTimeoutMs;
