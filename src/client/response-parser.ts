@@ -1,0 +1,696 @@
+/**
+ * An incremental HTTP/1.x response parser that works on bytes, across any packet boundary.
+ *
+ * The load engine needs three facts per response: that it is complete, its status, and whether the
+ * connection may carry another request. Everything else (reason phrase, other fields, the body) is
+ * checked for framing and skipped. So the parser is a byte-level state machine that never buffers a
+ * message: between chunks it keeps a handful of numbers, which keeps memory per connection fixed
+ * whatever a server sends and lets a response cost no allocation at all.
+ *
+ * Framing follows RFC 9112 §6.3, in its order: responses to HEAD and 1xx/204/304 responses have no
+ * body; then Transfer-Encoding (chunked when chunked is the final coding, otherwise read until close);
+ * then Content-Length; then the body runs until the server closes the connection.
+ */
+
+export interface ResponseSink {
+  /** A final response was read completely. keepAlive: whether the connection may carry another request. */
+  onResponse(status: number, keepAlive: boolean): void;
+}
+
+export interface ResponseParserOptions {
+  /** Largest head (status line and fields), and largest trailer section, in bytes. */
+  maxHeadBytes?: number;
+}
+
+/** What `execute` returns when the bytes are not HTTP/1.x; the engine counts it as a `parse` error. */
+export const PARSE_ERROR = 1;
+
+export const DEFAULT_MAX_HEAD_BYTES = 64 * 1024;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+const COLON = 0x3a;
+const SEMICOLON = 0x3b;
+const COMMA = 0x2c;
+
+// States. The ones from VERSION to TRAILER_END_LF read framing text, whose size is bounded by
+// maxHeadBytes; the order matters for that range check.
+const START = 0;
+const VERSION = 1;
+const VERSION_SP = 2;
+const STATUS = 3;
+const STATUS_END = 4;
+const REASON = 5;
+const LINE_LF = 6;
+const FIELD_START = 7;
+const FIELD_NAME = 8;
+const FIELD_VALUE = 9;
+const FIELD_LF = 10;
+const HEAD_END_LF = 11;
+const TRAILER_START = 12;
+const TRAILER_LINE = 13;
+const TRAILER_LINE_LF = 14;
+const TRAILER_END_LF = 15;
+const BODY = 16;
+const CHUNK_SIZE = 17;
+const CHUNK_EXT = 18;
+const CHUNK_SIZE_LF = 19;
+const CHUNK_DATA = 20;
+const CHUNK_DATA_CR = 21;
+const CHUNK_DATA_LF = 22;
+const UNTIL_CLOSE = 23;
+const SWITCHED = 24;
+const DEAD = 25;
+
+/** Token characters of RFC 9110 §5.6.2: what a field name is made of. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = TCHAR[c + 0x20] = 1;
+
+/** Bytes allowed in a field value or reason phrase (RFC 9110 §5.5): HTAB, SP, VCHAR and obs-text. */
+const TEXT = new Uint8Array(256);
+TEXT[HTAB] = 1;
+for (let c = SP; c <= 0xff; c++) TEXT[c] = c === 0x7f ? 0 : 1;
+
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
+for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c;
+
+const bytesOf = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+const HTTP_1_DOT = bytesOf("HTTP/1.");
+
+// The three fields that decide framing and reuse, as bits of a candidate set narrowed byte by byte
+// while a name arrives (it may arrive split, so it cannot be compared whole).
+const CONTENT_LENGTH_NAME = bytesOf("content-length");
+const TRANSFER_ENCODING_NAME = bytesOf("transfer-encoding");
+const CONNECTION_NAME = bytesOf("connection");
+const CONTENT_LENGTH = 1;
+const TRANSFER_ENCODING = 2;
+const CONNECTION = 4;
+const ALL_FIELDS = CONTENT_LENGTH | TRANSFER_ENCODING | CONNECTION;
+const NO_FIELD = 0;
+
+const CLOSE_TOKEN = bytesOf("close");
+const KEEP_ALIVE_TOKEN = bytesOf("keep-alive");
+const CHUNKED_TOKEN = bytesOf("chunked");
+const NO_TOKEN = new Uint8Array(0);
+
+// Where a list element of a field value is: before it, inside it, after it (only OWS may follow),
+// or in its parameters (`gzip;q=1`), which are skipped.
+const BEFORE = 0;
+const INSIDE = 1;
+const AFTER = 2;
+const PARAMS = 3;
+
+/** 15 decimal digits stay below 2^53, so a length is always counted exactly (and is 999 TB at most). */
+const MAX_LENGTH_DIGITS = 15;
+/** 13 significant hex digits stay below 2^53. */
+const MAX_CHUNK_SIZE_DIGITS = 13;
+/** A chunk-size line is digits and extensions the parser skips; bound it so a line cannot run forever. */
+const MAX_CHUNK_LINE_BYTES = 4096;
+
+const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
+
+export class ResponseParser {
+  /** Responses to requests made with HEAD have no body whatever their headers say. Set once per run. */
+  headRequests = false;
+  /** Why the parser stopped, for logs and tests; "" while all is well. A constant string, never built. */
+  errorReason = "";
+
+  private readonly maxHeadBytes: number;
+  private state = START;
+  /** A byte of the response being read has arrived (including any 1xx before it). */
+  private pending = false;
+  /** Bumped by reset(): a sink that resets from onResponse stops the chunk being parsed. */
+  private epoch = 0;
+
+  // Head.
+  /** Framing bytes of the current head or trailer section seen in earlier chunks. */
+  private headBytes = 0;
+  private linePos = 0;
+  private http10 = false;
+  private status = 0;
+  private sawField = false;
+  private nameLength = 0;
+  private nameCandidates = 0;
+  /** The field whose value is being read, when it is one of the three that matter; else NO_FIELD. */
+  private field = NO_FIELD;
+  private contentLength = -1;
+  private transferEncoding = false;
+  private chunked = false;
+  private connectionClose = false;
+  private connectionKeepAlive = false;
+  private keepAlive = false;
+
+  // A list element of the value being read (Content-Length number, or a Connection/Transfer-Encoding token).
+  private elementPos = BEFORE;
+  private elementLength = 0;
+  private elementNumber = 0;
+  private elements = 0;
+  private tokenMatch = 0;
+  private tokenA: Uint8Array = NO_TOKEN;
+  private tokenB: Uint8Array = NO_TOKEN;
+
+  // Body.
+  private remaining = 0;
+  private chunkDigits = 0;
+  private chunkLineBytes = 0;
+
+  constructor(
+    private readonly sink: ResponseSink,
+    options: ResponseParserOptions = {},
+  ) {
+    this.maxHeadBytes = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
+  }
+
+  /** True between responses (no byte of the next response seen). */
+  get idle(): boolean {
+    return this.state === START && !this.pending;
+  }
+
+  /**
+   * Consumes bytes; calls sink.onResponse for each complete final response. Returns 0, or
+   * PARSE_ERROR when the bytes are not valid HTTP/1.x; after an error it ignores input until reset().
+   */
+  execute(bytes: Uint8Array): number {
+    if (this.state === DEAD) return PARSE_ERROR;
+    const end = bytes.length;
+    const epoch = this.epoch;
+    let i = 0;
+    // Where, in this chunk, the current head or trailer section began (0 when it began earlier).
+    // Its size is checked when it ends and when the chunk ends, not byte by byte: nothing is kept,
+    // so a long head costs no memory in between, and the hot path saves a counter per byte.
+    let headFrom = 0;
+    while (i < end && this.epoch === epoch) {
+      switch (this.state) {
+        case START: {
+          // Some servers send a stray CRLF after a body; RFC 9112 §2.2 asks parsers to tolerate empty
+          // lines before a start line. They are not part of a response, so the parser stays idle.
+          const b = bytes[i]!;
+          if (b === CR || b === LF) {
+            i++;
+            continue;
+          }
+          this.startHead();
+          headFrom = i;
+          this.state = VERSION;
+          continue;
+        }
+        case VERSION: {
+          // Fast path: the status line up to its code is nearly always within one read; taking it
+          // whole saves ~10% of the time per response (scripts/bench-response-parser.ts).
+          if (this.linePos === 0 && end - i >= 12 && this.statusLineAt(bytes, i)) {
+            i += 12;
+            this.state = STATUS_END;
+            continue;
+          }
+          // "HTTP/1." then the minor digit; HTTP/1.2+ would be read with 1.1 semantics (RFC 9110 §2.5).
+          const b = bytes[i]!;
+          const pos = this.linePos;
+          if (pos < 7) {
+            if (b !== HTTP_1_DOT[pos]) return this.fail("not an HTTP/1.x status line");
+            this.linePos = pos + 1;
+          } else {
+            if (!isDigit(b)) return this.fail("not an HTTP/1.x status line");
+            this.http10 = b === 0x30;
+            this.state = VERSION_SP;
+          }
+          i++;
+          continue;
+        }
+        case VERSION_SP:
+          if (bytes[i] !== SP) return this.fail("not an HTTP/1.x status line");
+          this.linePos = 0;
+          this.state = STATUS;
+          i++;
+          continue;
+        case STATUS: {
+          const b = bytes[i]!;
+          if (!isDigit(b)) return this.fail("status code is not three digits");
+          this.status = this.status * 10 + (b - 0x30);
+          if (++this.linePos === 3) this.state = STATUS_END;
+          i++;
+          continue;
+        }
+        case STATUS_END: {
+          // The reason phrase may be empty, and some servers then leave out the SP before it too.
+          const b = bytes[i]!;
+          if (b === SP) {
+            this.state = REASON;
+            i++;
+          } else if (b === CR) {
+            this.state = LINE_LF;
+            i++;
+          } else if (b === LF) {
+            this.state = FIELD_START;
+            i++;
+          } else {
+            return this.fail("status code is not three digits");
+          }
+          continue;
+        }
+        case REASON: {
+          let b = 0;
+          while (i < end && TEXT[(b = bytes[i]!)]) i++;
+          if (i === end) continue;
+          if (b === CR) this.state = LINE_LF;
+          else if (b === LF) this.state = FIELD_START;
+          else return this.fail("control character in the reason phrase");
+          i++;
+          continue;
+        }
+        case LINE_LF:
+          if (bytes[i] !== LF) return this.fail("CR without LF");
+          this.state = FIELD_START;
+          i++;
+          continue;
+        case FIELD_START: {
+          const b = bytes[i]!;
+          if (b === SP || b === HTAB) {
+            // obs-fold: RFC 9112 §5.2 asks a user agent to read it as SP continuing the previous value.
+            if (!this.sawField) return this.fail("whitespace before the first header field");
+            this.state = FIELD_VALUE;
+            continue;
+          }
+          // Only now is the previous field known to be complete.
+          if (this.field !== NO_FIELD && this.endField()) return PARSE_ERROR;
+          if (TCHAR[b]) {
+            this.nameLength = 0;
+            this.nameCandidates = ALL_FIELDS;
+            this.state = FIELD_NAME;
+            continue;
+          }
+          if (b === CR) i++;
+          else if (b !== LF) return this.fail("invalid header field name");
+          this.state = HEAD_END_LF;
+          continue;
+        }
+        case FIELD_NAME: {
+          let n = this.nameLength;
+          let candidates = this.nameCandidates;
+          let b = 0;
+          while (i < end && TCHAR[(b = bytes[i]!)]) {
+            if (candidates !== 0) {
+              // `| 0x20` lower-cases letters; no other token byte becomes a letter or "-" by it.
+              const c = b | 0x20;
+              if (candidates & CONTENT_LENGTH && (n >= 14 || CONTENT_LENGTH_NAME[n] !== c)) candidates ^= CONTENT_LENGTH;
+              if (candidates & TRANSFER_ENCODING && (n >= 17 || TRANSFER_ENCODING_NAME[n] !== c)) candidates ^= TRANSFER_ENCODING;
+              if (candidates & CONNECTION && (n >= 10 || CONNECTION_NAME[n] !== c)) candidates ^= CONNECTION;
+            }
+            n++;
+            i++;
+          }
+          if (i === end) {
+            this.nameLength = n;
+            this.nameCandidates = candidates;
+            continue;
+          }
+          // Whitespace before the colon included: RFC 9112 §5.1 makes it invalid (a smuggling vector).
+          if (b !== COLON) return this.fail("invalid header field name");
+          this.sawField = true;
+          this.startField(
+            candidates & CONTENT_LENGTH && n === 14
+              ? CONTENT_LENGTH
+              : candidates & TRANSFER_ENCODING && n === 17
+                ? TRANSFER_ENCODING
+                : candidates & CONNECTION && n === 10
+                  ? CONNECTION
+                  : NO_FIELD,
+          );
+          this.state = FIELD_VALUE;
+          i++;
+          continue;
+        }
+        case FIELD_VALUE: {
+          let b = 0;
+          if (this.field === NO_FIELD) {
+            while (i < end && TEXT[(b = bytes[i]!)]) i++;
+          } else {
+            while (i < end && TEXT[(b = bytes[i]!)]) {
+              if (this.valueByte(b)) return PARSE_ERROR;
+              i++;
+            }
+          }
+          if (i === end) continue;
+          if (b === CR) i++;
+          else if (b !== LF) return this.fail("control character in a header field value");
+          this.state = FIELD_LF;
+          continue;
+        }
+        case FIELD_LF:
+          if (bytes[i] !== LF) return this.fail("CR without LF");
+          this.state = FIELD_START;
+          i++;
+          continue;
+        case HEAD_END_LF:
+          if (bytes[i] !== LF) return this.fail("CR without LF");
+          i++;
+          if (this.headBytes + (i - headFrom) > this.maxHeadBytes) return this.fail("response head too large");
+          this.endHead();
+          continue;
+        case TRAILER_START: {
+          const b = bytes[i]!;
+          if (TCHAR[b]) {
+            this.state = TRAILER_LINE;
+            continue;
+          }
+          if (b === CR) i++;
+          else if (b !== LF) return this.fail("invalid trailer field");
+          this.state = TRAILER_END_LF;
+          continue;
+        }
+        case TRAILER_LINE: {
+          // Trailer fields carry nothing the engine uses: skipped, only their size is bounded.
+          let b = 0;
+          while (i < end && TEXT[(b = bytes[i]!)]) i++;
+          if (i === end) continue;
+          if (b === CR) i++;
+          else if (b !== LF) return this.fail("control character in a trailer field");
+          this.state = TRAILER_LINE_LF;
+          continue;
+        }
+        case TRAILER_LINE_LF:
+          if (bytes[i] !== LF) return this.fail("CR without LF");
+          this.state = TRAILER_START;
+          i++;
+          continue;
+        case TRAILER_END_LF:
+          if (bytes[i] !== LF) return this.fail("CR without LF");
+          i++;
+          if (this.headBytes + (i - headFrom) > this.maxHeadBytes) return this.fail("trailer section too large");
+          this.respond(this.keepAlive);
+          continue;
+        case BODY: {
+          const take = Math.min(this.remaining, end - i);
+          i += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.respond(this.keepAlive);
+          continue;
+        }
+        case CHUNK_SIZE: {
+          const b = bytes[i]!;
+          const digit = HEX[b]!;
+          if (++this.chunkLineBytes > MAX_CHUNK_LINE_BYTES) return this.fail("chunk-size line too long");
+          if (digit >= 0) {
+            // Leading zeros are legal and do not count towards the precision limit.
+            if ((this.remaining > 0 || digit > 0) && ++this.chunkDigits > MAX_CHUNK_SIZE_DIGITS) {
+              return this.fail("chunk size too large");
+            }
+            this.remaining = this.remaining * 16 + digit;
+            i++;
+            continue;
+          }
+          if (this.chunkLineBytes === 1) return this.fail("invalid chunk size");
+          if (b === SEMICOLON || b === SP || b === HTAB) this.state = CHUNK_EXT;
+          else if (b === CR) this.state = CHUNK_SIZE_LF;
+          else if (b === LF) {
+            this.state = CHUNK_SIZE_LF;
+            continue;
+          } else return this.fail("invalid chunk size");
+          i++;
+          continue;
+        }
+        case CHUNK_EXT: {
+          // Chunk extensions mean nothing to the engine; they are skipped, within the line bound.
+          let b = 0;
+          const start = i;
+          while (i < end && TEXT[(b = bytes[i]!)]) i++;
+          this.chunkLineBytes += i - start;
+          if (this.chunkLineBytes > MAX_CHUNK_LINE_BYTES) return this.fail("chunk-size line too long");
+          if (i === end) continue;
+          if (b === CR) i++;
+          else if (b !== LF) return this.fail("control character in a chunk extension");
+          this.state = CHUNK_SIZE_LF;
+          continue;
+        }
+        case CHUNK_SIZE_LF:
+          if (bytes[i] !== LF) return this.fail("CR without LF");
+          i++;
+          if (this.remaining > 0) {
+            this.state = CHUNK_DATA;
+          } else {
+            // The last chunk: a trailer section follows, bounded like a head.
+            this.headBytes = 0;
+            headFrom = i;
+            this.state = TRAILER_START;
+          }
+          continue;
+        case CHUNK_DATA: {
+          const take = Math.min(this.remaining, end - i);
+          i += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = CHUNK_DATA_CR;
+          continue;
+        }
+        case CHUNK_DATA_CR: {
+          const b = bytes[i]!;
+          if (b === CR) i++;
+          else if (b !== LF) return this.fail("chunk data not followed by CRLF");
+          this.state = CHUNK_DATA_LF;
+          continue;
+        }
+        case CHUNK_DATA_LF:
+          if (bytes[i] !== LF) return this.fail("chunk data not followed by CRLF");
+          this.startChunk();
+          i++;
+          continue;
+        case UNTIL_CLOSE:
+        case SWITCHED:
+          // A body that ends with the connection, or bytes of another protocol after 101: skipped whole.
+          i = end;
+          continue;
+      }
+    }
+    const state = this.state;
+    if (state >= VERSION && state <= TRAILER_END_LF) {
+      this.headBytes += end - headFrom;
+      if (this.headBytes > this.maxHeadBytes) return this.fail("response head too large");
+    }
+    return 0;
+  }
+
+  /**
+   * The connection closed. Completes a close-delimited body (calls onResponse, keepAlive false).
+   * Returns true when a response was cut short (some bytes of it had arrived, or it was mid-body),
+   * which the engine counts as a "closed" error; false when the parser was between responses.
+   * After a parse error it returns false: that response was already counted as a parse error.
+   * The parser is left reset, ready for a new connection.
+   */
+  connectionClosed(): boolean {
+    const state = this.state;
+    const cutShort = state !== DEAD && state !== SWITCHED && state !== UNTIL_CLOSE && !this.idle;
+    const status = this.status;
+    this.reset();
+    if (state === UNTIL_CLOSE) this.sink.onResponse(status, false);
+    return cutShort;
+  }
+
+  /** Ready for a new connection. */
+  reset(): void {
+    this.epoch++;
+    this.state = START;
+    this.pending = false;
+    this.errorReason = "";
+  }
+
+  /** Reads "HTTP/1.x ddd" at `i` in one go when it is there whole; false sends the bytes the slow way. */
+  private statusLineAt(bytes: Uint8Array, i: number): boolean {
+    if (
+      bytes[i] !== 0x48 || bytes[i + 1] !== 0x54 || bytes[i + 2] !== 0x54 || bytes[i + 3] !== 0x50 ||
+      bytes[i + 4] !== 0x2f || bytes[i + 5] !== 0x31 || bytes[i + 6] !== 0x2e || bytes[i + 8] !== SP
+    ) {
+      return false;
+    }
+    const minor = bytes[i + 7]! - 0x30;
+    const d0 = bytes[i + 9]! - 0x30;
+    const d1 = bytes[i + 10]! - 0x30;
+    const d2 = bytes[i + 11]! - 0x30;
+    // One unsigned comparison per digit: a byte below "0" wraps to a large number.
+    if ((minor >>> 0) > 9 || (d0 >>> 0) > 9 || (d1 >>> 0) > 9 || (d2 >>> 0) > 9) return false;
+    this.http10 = minor === 0;
+    this.status = d0 * 100 + d1 * 10 + d2;
+    return true;
+  }
+
+  private fail(reason: string): number {
+    this.state = DEAD;
+    this.errorReason = reason;
+    return PARSE_ERROR;
+  }
+
+  private startHead(): void {
+    this.pending = true;
+    this.headBytes = 0;
+    this.linePos = 0;
+    this.status = 0;
+    this.sawField = false;
+    this.field = NO_FIELD;
+    this.contentLength = -1;
+    this.transferEncoding = false;
+    this.chunked = false;
+    this.connectionClose = false;
+    this.connectionKeepAlive = false;
+  }
+
+  private startField(field: number): void {
+    this.field = field;
+    this.elements = 0;
+    this.startElement();
+    if (field === CONNECTION) {
+      this.tokenA = CLOSE_TOKEN;
+      this.tokenB = KEEP_ALIVE_TOKEN;
+    } else if (field === TRANSFER_ENCODING) {
+      this.tokenA = CHUNKED_TOKEN;
+      this.tokenB = NO_TOKEN;
+    }
+  }
+
+  private startElement(): void {
+    this.elementPos = BEFORE;
+    this.elementLength = 0;
+    this.elementNumber = 0;
+    this.tokenMatch = 3;
+  }
+
+  /**
+   * One byte of a Content-Length, Connection or Transfer-Encoding value. These are comma-separated
+   * lists (RFC 9110 §5.6.1) read element by element as the bytes come, so no value is stored.
+   * Returns true when the value is invalid (the parser has failed).
+   */
+  private valueByte(b: number): boolean {
+    if (b === COMMA) return this.endElement();
+    if (b === SP || b === HTAB) {
+      if (this.elementPos === INSIDE) this.elementPos = AFTER;
+      return false;
+    }
+    if (this.field === CONTENT_LENGTH) {
+      // Only digits: a sign, a fraction or a second number in one element is not a length.
+      if (!isDigit(b) || this.elementPos === AFTER) return this.failed("invalid Content-Length");
+      if (++this.elementLength > MAX_LENGTH_DIGITS) return this.failed("Content-Length too large");
+      this.elementNumber = this.elementNumber * 10 + (b - 0x30);
+      this.elementPos = INSIDE;
+      return false;
+    }
+    // A Connection option or a transfer coding, compared with the two tokens that matter as it comes.
+    const pos = this.elementPos;
+    if (pos === PARAMS) return false;
+    if (b === SEMICOLON) {
+      this.elementPos = PARAMS;
+      return false;
+    }
+    if (pos === AFTER) {
+      // "keep alive": whitespace inside an element makes it match nothing.
+      this.tokenMatch = 0;
+      return false;
+    }
+    const n = this.elementLength;
+    const c = lower(b);
+    let match = this.tokenMatch;
+    if (match & 1 && (n >= this.tokenA.length || this.tokenA[n] !== c)) match ^= 1;
+    if (match & 2 && (n >= this.tokenB.length || this.tokenB[n] !== c)) match ^= 2;
+    this.tokenMatch = match;
+    this.elementLength = n + 1;
+    this.elementPos = INSIDE;
+    return false;
+  }
+
+  /** A list element ended (comma or end of field). Empty elements are allowed and ignored. */
+  private endElement(): boolean {
+    const n = this.elementLength;
+    if (n > 0) {
+      this.elements++;
+      switch (this.field) {
+        case CONTENT_LENGTH:
+          // Repeated lengths must agree (RFC 9112 §6.3): otherwise the framing is ambiguous.
+          if (this.contentLength >= 0 && this.contentLength !== this.elementNumber) {
+            return this.failed("differing Content-Length values");
+          }
+          this.contentLength = this.elementNumber;
+          break;
+        case CONNECTION:
+          if (this.tokenMatch & 1 && n === this.tokenA.length) this.connectionClose = true;
+          if (this.tokenMatch & 2 && n === this.tokenB.length) this.connectionKeepAlive = true;
+          break;
+        case TRANSFER_ENCODING:
+          // Only the final coding decides the framing, across every Transfer-Encoding line.
+          this.transferEncoding = true;
+          this.chunked = (this.tokenMatch & 1) !== 0 && n === this.tokenA.length;
+          break;
+      }
+    }
+    this.startElement();
+    return false;
+  }
+
+  private endField(): boolean {
+    if (this.endElement()) return true;
+    if (this.field === CONTENT_LENGTH && this.elements === 0) return this.failed("empty Content-Length");
+    this.field = NO_FIELD;
+    return false;
+  }
+
+  private failed(reason: string): true {
+    this.fail(reason);
+    return true;
+  }
+
+  /** The empty line after the fields: decides what follows. */
+  private endHead(): void {
+    const status = this.status;
+    if (status >= 100 && status < 200) {
+      if (status === 101) {
+        // Switching Protocols ends HTTP on this connection; the engine never asks for it.
+        this.state = SWITCHED;
+        this.pending = false;
+        this.sink.onResponse(status, false);
+        return;
+      }
+      // Interim (100 Continue, 103 Early Hints…): no body, and the final response is still to come.
+      this.state = START;
+      return;
+    }
+    let keepAlive = this.http10 ? this.connectionKeepAlive && !this.connectionClose : !this.connectionClose;
+    // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length; with both, or in HTTP/1.0, the
+    // framing may have been tampered with, and the connection must not be reused after it.
+    if (this.transferEncoding && (this.contentLength >= 0 || this.http10)) keepAlive = false;
+    if (this.headRequests || status === 204 || status === 304) {
+      this.respond(keepAlive);
+      return;
+    }
+    if (this.transferEncoding) {
+      if (this.chunked) {
+        this.keepAlive = keepAlive;
+        this.startChunk();
+      } else {
+        this.state = UNTIL_CLOSE;
+      }
+    } else if (this.contentLength > 0) {
+      this.keepAlive = keepAlive;
+      this.remaining = this.contentLength;
+      this.state = BODY;
+    } else if (this.contentLength === 0) {
+      this.respond(keepAlive);
+    } else {
+      this.state = UNTIL_CLOSE;
+    }
+  }
+
+  private startChunk(): void {
+    this.remaining = 0;
+    this.chunkDigits = 0;
+    this.chunkLineBytes = 0;
+    this.state = CHUNK_SIZE;
+  }
+
+  private respond(keepAlive: boolean): void {
+    // State first: the sink may reset() the parser from onResponse.
+    this.state = START;
+    this.pending = false;
+    this.sink.onResponse(this.status, keepAlive);
+  }
+}
