@@ -140,3 +140,42 @@ export class RawClient {
 }
 
 export const sleep = (ms: number) => Bun.sleep(ms);
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export interface ServeProcess {
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  port: number;
+  /** Everything the process wrote to stderr so far is in `stderr()` once it exited. */
+  stderr(): Promise<string>;
+}
+
+/** Spawns `bun src/cli.ts serve …` and waits for its `listening on` line. */
+export async function spawnServe(args: string[], timeoutMs = 5000): Promise<ServeProcess> {
+  const proc = Bun.spawn([process.execPath, "src/cli.ts", "serve", "--port", "0", ...args], {
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const stderrText = new Response(proc.stderr).text();
+  const reader = proc.stdout.getReader();
+  let line = "";
+  const deadline = setTimeout(() => proc.kill(), timeoutMs);
+  while (!line.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    line += new TextDecoder().decode(value);
+  }
+  clearTimeout(deadline);
+  reader.releaseLock();
+  const match = /^listening on http:\/\/127\.0\.0\.1:(\d+)\n/.exec(line);
+  if (!match) throw new Error(`no listening line: ${JSON.stringify(line)}; stderr: ${await stderrText}`);
+  return { proc, port: Number(match[1]), stderr: () => stderrText };
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+export function rssBytes(pid: number): number {
+  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
