@@ -18,6 +18,13 @@ const args = {
   quiet: { type: "boolean", default: false, description: "Print only the listening line" },
 } as const;
 
+/** Bun's listen errors say only "Failed to listen at HOST"; the code says why. */
+const LISTEN_ADVICE: Record<string, string> = {
+  EADDRINUSE: "the port is already in use (choose another --port, or --port 0 for any free port)",
+  EADDRNOTAVAIL: "no such address on this machine (check --host)",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+};
+
 export interface ServePlan {
   server: ServerOptions;
   workers: number;
@@ -54,8 +61,13 @@ export default defineCommand({
       log.warn(`--workers ${workers}: sharing a port needs SO_REUSEPORT (Linux); running 1 listener`);
       workers = 1;
     }
-    const server = await startCluster(plan.server, workers).catch((error: Error) => {
-      throw new RunError(`cannot listen on ${plan.server.hostname}:${plan.server.port}: ${error.message}`);
+    // Listen for the signals before announcing the port: whoever reads the line may signal at once.
+    const signalled = new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+    const server = await startCluster(plan.server, workers).catch((error: Error & { code?: string }) => {
+      throw new RunError(`cannot listen on ${plan.server.hostname}:${plan.server.port}: ${LISTEN_ADVICE[error.code ?? ""] ?? error.message}`);
     });
     const shownHost = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
     process.stdout.write(`listening on http://${shownHost}:${server.port}\n`);
@@ -63,11 +75,7 @@ export default defineCommand({
       const mode = plan.server.closeEach ? "close after each response" : "keep-alive";
       log.info(`${workers} listener${workers > 1 ? "s" : ""}, ${mode}, body ${plan.server.bodySize} B, delay ${plan.server.delayMs} ms`);
     }
-    await new Promise<void>((resolve) => {
-      const shutdown = () => resolve();
-      process.once("SIGINT", shutdown);
-      process.once("SIGTERM", shutdown);
-    });
+    await signalled;
     if (!plan.quiet) log.info("stopping: finishing in-flight responses");
     await server.stop();
     process.exit(0);

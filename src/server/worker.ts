@@ -16,7 +16,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
       self.postMessage({ type: "failed", message: String(error) } satisfies WorkerReply);
     }
   } else {
-    await server?.stop();
+    await server?.stop(request.graceMs);
     self.postMessage({ type: "stopped" } satisfies WorkerReply);
   }
 };

@@ -146,8 +146,10 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export interface ServeProcess {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   port: number;
-  /** Everything the process wrote to stderr so far is in `stderr()` once it exited. */
+  /** What the process wrote to stderr, once it exited. */
   stderr(): Promise<string>;
+  /** What the process wrote to stdout after the listening line, once it exited. */
+  restOfStdout(): Promise<string>;
 }
 
 /** Spawns `bun src/cli.ts serve …` and waits for its `listening on` line. */
@@ -168,10 +170,17 @@ export async function spawnServe(args: string[], timeoutMs = 5000): Promise<Serv
     line += new TextDecoder().decode(value);
   }
   clearTimeout(deadline);
-  reader.releaseLock();
   const match = /^listening on http:\/\/127\.0\.0\.1:(\d+)\n/.exec(line);
   if (!match) throw new Error(`no listening line: ${JSON.stringify(line)}; stderr: ${await stderrText}`);
-  return { proc, port: Number(match[1]), stderr: () => stderrText };
+  const restOfStdout = async () => {
+    let rest = line.slice(match[0].length);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return rest;
+      rest += new TextDecoder().decode(value);
+    }
+  };
+  return { proc, port: Number(match[1]), stderr: () => stderrText, restOfStdout };
 }
 
 /** Resident memory of a process, from /proc (Linux). */
