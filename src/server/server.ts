@@ -201,7 +201,8 @@ class Connection implements RequestSink {
         out.splice(0, count, data.subarray(written));
         break;
       }
-      out.splice(0, count);
+      if (count === out.length) out.length = 0;
+      else out.splice(0, count);
     }
     if (this.queuedBytes <= HIGH_WATER_BYTES / 2 && this.socket.isPaused && !this.closed) this.socket.resume();
   }
