@@ -1,4 +1,5 @@
 import type { Socket } from "bun";
+import { readFileSync } from "node:fs";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/server.ts";
 
 export const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok";
@@ -185,6 +186,6 @@ export async function spawnServe(args: string[], timeoutMs = 5000): Promise<Serv
 
 /** Resident memory of a process, from /proc (Linux). */
 export function rssBytes(pid: number): number {
-  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
