@@ -1,4 +1,4 @@
-import type { Clock, Sender } from "./sender.ts";
+import type { Alarm, Clock, Sender } from "./sender.ts";
 
 export interface OpenLoopPlan {
   rateRps: number;
@@ -24,12 +24,13 @@ export interface OpenLoopPlan {
  * users of that server would feel; measuring from the actual send would hide it — coordinated
  * omission).
  *
- * Due requests are dispatched from the I/O callbacks that run anyway (every freed slot) and from
- * a 1 ms timer as a back-stop; each dispatch sends *every* request due so far, so a high rate is
+ * Due requests are dispatched from the I/O callbacks that run anyway (every freed slot), from an
+ * alarm set for the next due time (sub-millisecond, see `waker.ts`) and from a 1 ms timer as a
+ * back-stop; each dispatch sends *every* request due so far, so a high rate is
  * not limited by timer resolution. The delay between the intended time and the send of a request
  * that found a free slot is the scheduler lag, recorded apart: the floor of our accuracy.
  */
-export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signal?: AbortSignal): Promise<void> {
+export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signal?: AbortSignal, alarm?: Alarm): Promise<void> {
   const meanGapUs = 1e6 / plan.rateRps;
   const random = plan.random ?? Math.random;
   const nextGapUs =
@@ -44,6 +45,7 @@ export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signa
   return new Promise((resolve) => {
     const finish = () => {
       clearInterval(timer);
+      if (alarm) alarm.onRing = () => {};
       sender.listener = { onSlotFree() {} };
       resolve();
     };
@@ -67,7 +69,10 @@ export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signa
         k++;
         nextUs = plan.arrival === "constant" ? plan.startUs + k * meanGapUs : nextUs + nextGapUs();
       }
-      if (nextUs < plan.endUs) return;
+      if (nextUs < plan.endUs) {
+        alarm?.set(nextUs);
+        return;
+      }
       if (backlogSize === 0 && sender.inFlight === 0) {
         finish();
       } else if (now > plan.endUs + plan.drainUs) {
@@ -79,6 +84,7 @@ export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signa
     signal?.addEventListener("abort", finish);
     const timer = setInterval(dispatch, plan.tickMs ?? 1);
     sender.listener = { onSlotFree: dispatch };
+    if (alarm) alarm.onRing = dispatch;
     dispatch();
   });
 }

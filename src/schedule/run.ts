@@ -8,6 +8,7 @@ import type { Phase, RunResult } from "../stats/result.ts";
 import { latencyMs } from "../stats/summary.ts";
 import { closedLoop } from "./closed.ts";
 import { openLoop } from "./open.ts";
+import { Waker } from "./waker.ts";
 
 /**
  * Runs the repeats of one closed or open run on one engine: the same engine, the same tally, for
@@ -66,6 +67,7 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
 export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks = {}): Promise<RunResult[]> {
   const connections = Math.ceil(run.concurrency / load.pipeline);
   const engine = await openEngine(load, connections);
+  const waker = await Waker.start();
   const results: RunResult[] = [];
   try {
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
@@ -87,6 +89,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
         },
         nowUs,
         hooks.signal,
+        waker,
       );
       const elapsedS = Math.max(0, Math.min(nowUs(), endUs) - windowStartUs) / 1e6;
       const result = openResult(engine.tally, run, repeat, elapsedS, hooks.signal?.aborted === true);
@@ -94,6 +97,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
       hooks.onRepeat?.(result);
     }
   } finally {
+    waker.stop();
     engine.close();
   }
   return results;

@@ -12,3 +12,9 @@ export interface Sender {
 }
 
 export type Clock = () => number;
+
+/** Rings `onRing` at a set time with sub-millisecond precision (see `waker.ts`); optional: a 1 ms timer is the back-stop. */
+export interface Alarm {
+  set(dueUs: number): void;
+  onRing: () => void;
+}
