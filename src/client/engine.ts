@@ -179,7 +179,8 @@ export class Engine implements EngineListener {
     connection.head = (i + 1) % connection.intendedUs.length;
     connection.inFlight--;
     this.tally.onResponse(status, connection.intendedUs[i]!, connection.sentUs[i]!, now);
-    if (!keepAlive) {
+    // Without keep-alive we asked for the close ourselves, whether or not the server says it will.
+    if (!keepAlive || !this.options.keepAlive) {
       // Requests pipelined behind a response that closes the connection will never be answered.
       this.detach(connection, false);
       this.failInFlight(connection, "closed", now);

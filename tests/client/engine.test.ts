@@ -131,6 +131,35 @@ describe("closed loop against minibench serve", () => {
   });
 });
 
+describe("closed loop against other real servers", () => {
+  test("Bun.serve, keep-alive and not", async () => {
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello") });
+    servers.push({ stop: () => server.stop(true) });
+    for (const keepAlive of [true, false]) {
+      const [run] = await runClosed(load(server.port!, { keepAlive }), closed(500, 4), "closed");
+      expectAccounted(run!, 500);
+      expect(run!.ok).toBe(500);
+    }
+  });
+
+  test("node:http with chunked bodies, keep-alive and not", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((_request, response) => {
+      response.write("chunk one,");
+      response.write("chunk two");
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    servers.push({ stop: () => server.close() });
+    const port = (server.address() as { port: number }).port;
+    for (const keepAlive of [true, false]) {
+      const [run] = await runClosed(load(port, { keepAlive }), closed(300, 3), "closed");
+      expectAccounted(run!, 300);
+      expect(run!.ok).toBe(300);
+    }
+  });
+});
+
 describe("closed loop against hostile servers", () => {
   test("an unreachable target stops at once with a clear error", async () => {
     const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
