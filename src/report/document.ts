@@ -18,10 +18,37 @@ export interface ResultDocument {
   options: Record<string, unknown>;
   runs: RunResult[];
   summary: {
+    /** One per measured point (phase, concurrency, target rate), in the order they ran. */
     groups: GroupSummary[];
     /** Set when the run was stopped early: what is here was measured, but less than planned. */
     interrupted?: boolean;
+    /** Sweeps and presets: where the capacity curve peaks and bends. */
+    sweep?: SweepFindings;
+    /** Presets: the calibrated capacity and the open-loop levels derived from it. */
+    preset?: PresetFindings;
   };
+}
+
+export interface SweepPoint {
+  concurrency: number;
+  throughputRps: number;
+}
+
+export interface SweepFindings {
+  /** Highest median throughput. */
+  best: SweepPoint | null;
+  /** Smallest concurrency whose median throughput is ≥ 90% of the best. */
+  knee: SweepPoint | null;
+  /** With `--slo-p99`: the highest throughput whose median p99 meets the SLO (point null when none does). */
+  slo?: { p99Ms: number; point: SweepPoint | null };
+}
+
+export interface PresetFindings {
+  profile: string;
+  /** Calibrated capacity X: the best median throughput of the calibration sweep. */
+  capacityRps: number;
+  /** Each open-loop level as a fraction of X and the rate it ran at. */
+  levels: { fraction: number; targetRps: number }[];
 }
 
 export function resultDocument(
@@ -32,6 +59,7 @@ export function resultDocument(
   runs: RunResult[],
   groups: GroupSummary[],
   interrupted: boolean,
+  findings: { sweep?: SweepFindings; preset?: PresetFindings } = {},
 ): ResultDocument {
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -42,6 +70,6 @@ export function resultDocument(
     startedAt: startedAt.toISOString(),
     options,
     runs,
-    summary: { groups, ...(interrupted ? { interrupted } : {}) },
+    summary: { groups, ...(interrupted ? { interrupted } : {}), ...findings },
   };
 }
