@@ -23,6 +23,7 @@ export const targetArgs = {
   timeout: { type: "string", default: "10000", description: "Per-request timeout in ms (counted as a timeout error)" },
   threads: { type: "string", default: "1", description: "Load-generating threads" },
   insecure: { type: "boolean", default: false, description: "Accept any TLS certificate" },
+  config: { type: "string", description: "Presets and default options (default: ./bench_config.json if present)" },
 } as const satisfies ArgsDef;
 
 export const outputArgs = {
@@ -30,6 +31,7 @@ export const outputArgs = {
   out: { type: "string", description: "Write the result document to a file" },
   csv: { type: "string", description: "Write result rows to a CSV file" },
   hgrm: { type: "string", description: "Write the merged latency histogram's percentile distribution (.hgrm)" },
+  report: { type: "string", description: "Write a self-contained HTML report with charts" },
   progress: { type: "boolean", default: true, description: "Live progress on a terminal", negativeDescription: "No live progress" },
   quiet: { type: "boolean", default: false, description: "Only errors on stderr" },
   "fail-p99": { type: "string", description: "Exit 3 when the p99 latency (ms) is above this" },
@@ -53,4 +55,17 @@ export const openArgs = {
   arrival: { type: "enum", options: ["constant", "poisson"], default: "constant", description: "Arrival process" },
   repeat: { type: "string", default: "3", description: "Repeats (the median is reported)" },
   "warmup-sec": { type: "string", default: "5", description: "Warm-up before the first window, not recorded" },
+} as const satisfies ArgsDef;
+
+export const sweepArgs = {
+  requests: { type: "string", alias: "n", default: "3000", description: "Requests per repeat at each concurrency" },
+  concurrencies: { type: "string", default: "1,2,5,10,20,50,100,200", description: "Concurrencies to measure, comma-separated" },
+  repeat: { type: "string", default: "3", description: "Repeats per concurrency (medians are reported)" },
+  warmup: { type: "string", default: "300", description: "Warm-up requests per concurrency, not recorded" },
+  "slo-p99": { type: "string", description: "Also report the highest throughput whose p99 (ms) meets this" },
+} as const satisfies ArgsDef;
+
+export const presetArgs = {
+  profile: { type: "string", default: "standard", description: "Profile from the config: smoke, standard, stress, or your own" },
+  "out-dir": { type: "string", default: ".", description: "Where preset_<profile>_<timestamp>.csv is written" },
 } as const satisfies ArgsDef;

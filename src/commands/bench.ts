@@ -1,32 +1,34 @@
-import { defineCommand } from "citty";
-import { closedRun, loadOptions, openRun, outputPlan } from "../config/bench-plan.ts";
-import { closedArgs, openArgs, outputArgs, targetArgs } from "./bench-args.ts";
+import { type ArgsDef, defineCommand } from "citty";
+import { loadConfig } from "../config/bench-config.ts";
+import { closedRun, type Flags, loadOptions, openRun, outputPlan, presetRun, sweepRun, withDefaults } from "../config/bench-plan.ts";
+import type { ModeRun } from "../config/plan.ts";
+import { closedArgs, openArgs, outputArgs, presetArgs, sweepArgs, targetArgs } from "./bench-args.ts";
 import { executeBench } from "./execute-bench.ts";
-import { repeatedValues } from "./flags.ts";
-import { notYet } from "./not-yet.ts";
+import { givenFlags, repeatedValues } from "./flags.ts";
 
-const headers = (rawArgs: string[]) => repeatedValues(rawArgs, ["H", "header"]);
-
-const closed = defineCommand({
-  meta: { name: "minibench bench closed", description: "Closed loop: capacity under back-pressure" },
-  args: { ...targetArgs, ...closedArgs, ...outputArgs },
-  run: ({ args, rawArgs }) =>
-    executeBench({ load: loadOptions(args, headers(rawArgs)), run: closedRun(args), output: outputPlan(args) }),
-});
-
-const open = defineCommand({
-  meta: { name: "minibench bench open", description: "Open loop: latency at a given arrival rate, coordinated omission corrected" },
-  args: { ...targetArgs, ...openArgs, ...outputArgs },
-  run: ({ args, rawArgs }) =>
-    executeBench({ load: loadOptions(args, headers(rawArgs)), run: openRun(args), output: outputPlan(args) }),
-});
+/**
+ * The bench modes differ only in their own flags and in the run they plan; loading the config,
+ * merging its defaults, and everything after planning is shared.
+ */
+function mode<const A extends ArgsDef>(name: string, description: string, own: A, plan: (flags: Flags, config: ReturnType<typeof loadConfig>) => ModeRun) {
+  const args = { ...targetArgs, ...own, ...outputArgs };
+  return defineCommand({
+    meta: { name: `minibench bench ${name}`, description },
+    args,
+    run({ args: parsed, rawArgs }) {
+      const config = loadConfig(typeof parsed.config === "string" ? parsed.config : undefined);
+      const { flags, headers } = withDefaults(parsed, givenFlags(args, rawArgs), repeatedValues(rawArgs, ["H", "header"]), config.defaults);
+      return executeBench({ load: loadOptions(flags, headers), run: plan(flags, config), output: outputPlan(flags) });
+    },
+  });
+}
 
 export default defineCommand({
   meta: { name: "minibench bench", description: "Load-test an HTTP server" },
   subCommands: {
-    closed,
-    open,
-    sweep: notYet("minibench bench sweep", "A closed run per concurrency: find the knee"),
-    preset: notYet("minibench bench preset", "Calibrate, then open-loop runs at 50/90/110% of capacity"),
+    closed: mode("closed", "Closed loop: capacity under back-pressure", closedArgs, closedRun),
+    open: mode("open", "Open loop: latency at a given arrival rate, coordinated omission corrected", openArgs, openRun),
+    sweep: mode("sweep", "A closed run per concurrency: the capacity curve, its best point and its knee", sweepArgs, sweepRun),
+    preset: mode("preset", "Calibrate capacity with a sweep, then open-loop runs at 50/90/110% of it", presetArgs, presetRun),
   },
 });

@@ -75,3 +75,24 @@ export function repeatedValues(rawArgs: readonly string[], names: readonly strin
   }
   return values;
 }
+
+/** The keys of the flags that were given on the command line (not filled in from a default). */
+export function givenFlags(args: ArgsDef, rawArgs: readonly string[]): Set<string> {
+  const given = new Set<string>();
+  const byName = new Map<string, string>();
+  for (const [key, def] of Object.entries(args)) {
+    if (def.type === "positional") continue;
+    const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
+    for (const name of [key, kebab(key), ...aliases]) {
+      byName.set(name, key);
+      if (def.type === "boolean") byName.set(`no-${name}`, key);
+    }
+  }
+  for (const token of rawArgs) {
+    if (token === "--") break;
+    if (!token.startsWith("-")) continue;
+    const key = byName.get(splitFlag(token)[0]);
+    if (key !== undefined) given.add(key);
+  }
+  return given;
+}

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { buildTarget } from "../client/target.ts";
 import { UsageError } from "../errors.ts";
 import { parseCount, parseDurationS, parseMs } from "../units.ts";
-import type { ClosedRun, LoadOptions, OpenRun } from "./plan.ts";
+import type { BenchConfig, ConfigDefaults } from "./bench-config.ts";
+import type { ClosedRun, LoadOptions, OpenRun, PresetRun, SweepRun } from "./plan.ts";
 
 /** Raw flag values as citty hands them over (strings and booleans), plus repeated `-H` values. */
 export type Flags = Record<string, unknown>;
@@ -14,6 +15,7 @@ export interface OutputPlan {
   outPath: string | null;
   csvPath: string | null;
   hgrmPath: string | null;
+  reportPath: string | null;
   progress: boolean;
   quiet: boolean;
   failP99Ms: number | null;
@@ -94,6 +96,43 @@ export function openRun(flags: Flags): OpenRun {
   };
 }
 
+/**
+ * The file's `defaults` under the flags: a flag given on the command line wins, then the file,
+ * then the built-in default. Returns new flags and the headers to send.
+ */
+export function withDefaults(flags: Flags, given: Set<string>, headers: string[], defaults: ConfigDefaults): { flags: Flags; headers: string[] } {
+  const merged: Flags = { ...flags };
+  for (const [key, value] of Object.entries(defaults)) {
+    if (key === "header" || given.has(key)) continue;
+    if (key === "url" && merged.target !== undefined) continue;
+    merged[key] = typeof value === "number" ? String(value) : value;
+  }
+  return { flags: merged, headers: headers.length > 0 ? headers : (defaults.header ?? []) };
+}
+
+export function sweepRun(flags: Flags): SweepRun {
+  const list = text(flags, "concurrencies") ?? "1,2,5,10,20,50,100,200";
+  const concurrencies = list.split(",").map((item) => parseCount("--concurrencies", item.trim()));
+  const slo = text(flags, "slo-p99");
+  return {
+    kind: "sweep",
+    concurrencies,
+    requests: parseCount("--requests", text(flags, "requests") ?? "3000"),
+    warmup: parseCount("--warmup", text(flags, "warmup") ?? "300", { min: 0 }),
+    repeat: parseCount("--repeat", text(flags, "repeat") ?? "3"),
+    sloP99Ms: slo === undefined ? null : parseMs("--slo-p99", slo, { min: 0.001 }),
+  };
+}
+
+export function presetRun(flags: Flags, config: BenchConfig): PresetRun {
+  const name = text(flags, "profile") ?? "standard";
+  const profile = config.presets[name];
+  if (profile === undefined) {
+    throw new UsageError(`--profile: no profile ${JSON.stringify(name)} in ${config.source} (it has ${Object.keys(config.presets).join(", ")})`);
+  }
+  return { kind: "preset", profileName: name, profile, outDir: text(flags, "out-dir") ?? "." };
+}
+
 export function outputPlan(flags: Flags): OutputPlan {
   const failP99 = text(flags, "fail-p99");
   const failErrorRate = text(flags, "fail-error-rate");
@@ -110,6 +149,7 @@ export function outputPlan(flags: Flags): OutputPlan {
     outPath: text(flags, "out") ?? null,
     csvPath: text(flags, "csv") ?? null,
     hgrmPath: text(flags, "hgrm") ?? null,
+    reportPath: text(flags, "report") ?? null,
     progress: flags.progress !== false && flags.quiet !== true,
     quiet: flags.quiet === true,
     failP99Ms: failP99 === undefined ? null : parseMs("--fail-p99", failP99),

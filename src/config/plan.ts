@@ -1,4 +1,5 @@
 import type { Target } from "../client/target.ts";
+import type { Profile } from "./bench-config.ts";
 
 /**
  * The typed plan a bench command runs: flags, `bench_config.json` and defaults merged and validated
@@ -34,3 +35,22 @@ export interface OpenRun {
   repeat: number;
   warmupS: number;
 }
+
+export interface SweepRun {
+  kind: "sweep";
+  concurrencies: number[];
+  /** Requests per repeat at each concurrency. */
+  requests: number;
+  warmup: number;
+  repeat: number;
+  sloP99Ms: number | null;
+}
+
+export interface PresetRun {
+  kind: "preset";
+  profileName: string;
+  profile: Profile;
+  outDir: string;
+}
+
+export type ModeRun = ClosedRun | OpenRun | SweepRun | PresetRun;

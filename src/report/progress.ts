@@ -9,22 +9,27 @@ import { formatCount } from "../units.ts";
  */
 export class Progress {
   private tally: Tally | null = null;
+  private label = "";
+  private repeats = 1;
   private repeat = 0;
   private startedMs = performance.now();
   private lastRequests = 0;
   private lastMs = performance.now();
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(
-    private readonly label: string,
-    private readonly repeats: number,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
-  ) {
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
     this.timer = setInterval(() => this.draw(), 250);
   }
 
   static enabled(wanted: boolean, stream: NodeJS.WriteStream = process.stderr): boolean {
     return wanted && stream.isTTY === true;
+  }
+
+  /** A new step of the run (a sweep's next concurrency, a preset's next level). */
+  begin(label: string, repeats: number): void {
+    this.label = label;
+    this.repeats = repeats;
+    this.tally = null;
   }
 
   watch(tally: Tally, repeat: number): void {

@@ -1,4 +1,5 @@
 import type { LatencyMs, RunResult } from "../stats/result.ts";
+import type { SweepFindings } from "./document.ts";
 import type { GroupSummary } from "../stats/summary.ts";
 import { totalErrors } from "../stats/summary.ts";
 import { formatCount } from "../units.ts";
@@ -59,4 +60,43 @@ export function openTable(runs: readonly RunResult[], group: GroupSummary): stri
   const lag = lags.length > 0 ? `scheduler lag p50 ${ms(lags.at(-1)!.p50)} ms, p99 ${ms(lags.at(-1)!.p99)} ms (last repeat)` : "";
   const legend = "latency: from the intended send time (coordinated omission corrected); service: from the actual send";
   return [table, legend, lag, errorNote(group.errors)].filter(Boolean).join("\n");
+}
+
+/** One row per concurrency, the best, knee and SLO points marked, so the knee is obvious. */
+export function sweepTable(groups: readonly GroupSummary[], findings: SweepFindings): string {
+  const top = Math.max(...groups.map((group) => group.throughputRps), 1);
+  const rows = groups.map((group) => {
+    const marks = [
+      findings.best?.concurrency === group.concurrency ? "best" : "",
+      findings.knee?.concurrency === group.concurrency ? "knee" : "",
+      findings.slo?.point?.concurrency === group.concurrency ? `SLO p99 ≤ ${findings.slo.p99Ms} ms` : "",
+    ].filter(Boolean);
+    const spread = group.throughputRpsSpread;
+    return [
+      String(group.concurrency),
+      formatCount(group.throughputRps),
+      `${formatCount(spread.min)}–${formatCount(spread.max)}`,
+      "█".repeat(Math.round((group.throughputRps / top) * 20)).padEnd(20),
+      ...latencyCells(group.latencyMs).slice(0, 3),
+      formatCount(totalErrors(group.errors)),
+      marks.join(", "),
+    ];
+  });
+  const table = renderTable(["concurrency", "req/s", "range", "", "p50 ms", "p90 ms", "p99 ms", "errors", ""], rows);
+  const lines = [table];
+  if (findings.best && findings.knee) {
+    lines.push(
+      `best: ${formatCount(findings.best.throughputRps)} req/s at concurrency ${findings.best.concurrency}; ` +
+        `knee: concurrency ${findings.knee.concurrency} already reaches ${formatCount(findings.knee.throughputRps)} req/s (≥ 90% of best)`,
+    );
+  }
+  if (findings.slo) {
+    const point = findings.slo.point;
+    lines.push(
+      point
+        ? `capacity within p99 ≤ ${findings.slo.p99Ms} ms: ${formatCount(point.throughputRps)} req/s at concurrency ${point.concurrency}`
+        : `no concurrency met p99 ≤ ${findings.slo.p99Ms} ms`,
+    );
+  }
+  return lines.join("\n");
 }

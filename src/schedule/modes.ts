@@ -1,0 +1,72 @@
+import type { ClosedRun, OpenRun, PresetRun, SweepRun } from "../config/plan.ts";
+import { RunError } from "../errors.ts";
+import type { PresetFindings, SweepFindings } from "../report/document.ts";
+import { best, knee, sloCapacity } from "../stats/knee.ts";
+import type { Phase, RunResult } from "../stats/result.ts";
+import { summarizeRepeats, type GroupSummary } from "../stats/summary.ts";
+
+/**
+ * Sweeps and presets are sequences of closed and open runs on the same engine; this is where the
+ * sequence is decided. Each step goes through `runStep`, which owns threads, progress and Ctrl-C.
+ */
+
+export type RunStep = (run: ClosedRun | OpenRun, phase: Phase, label: string) => Promise<RunResult[]>;
+
+export interface Measured {
+  runs: RunResult[];
+  findings: { sweep?: SweepFindings; preset?: PresetFindings };
+}
+
+export async function runSweep(sweep: SweepRun, runStep: RunStep, signal: AbortSignal): Promise<Measured> {
+  const runs: RunResult[] = [];
+  for (const [i, concurrency] of sweep.concurrencies.entries()) {
+    if (signal.aborted) break;
+    const step: ClosedRun = { kind: "closed", concurrency, requests: sweep.requests, durationS: null, warmup: sweep.warmup, repeat: sweep.repeat };
+    runs.push(...(await runStep(step, "sweep", `sweep c=${concurrency} (${i + 1}/${sweep.concurrencies.length})`)));
+  }
+  return { runs, findings: { sweep: sweepFindings(summarizeRepeats(runs), sweep.sloP99Ms) } };
+}
+
+export function sweepFindings(groups: readonly GroupSummary[], sloP99Ms: number | null): SweepFindings {
+  const points = groups.filter((group) => group.phase === "sweep");
+  const point = (group: GroupSummary | null) => (group === null ? null : { concurrency: group.concurrency, throughputRps: group.throughputRps });
+  return {
+    best: point(best(points)),
+    knee: point(knee(points)),
+    ...(sloP99Ms === null ? {} : { slo: { p99Ms: sloP99Ms, point: point(sloCapacity(points, sloP99Ms)) } }),
+  };
+}
+
+/**
+ * Calibration sweep → capacity X (best median throughput) → open-loop runs at the profile's levels
+ * of X: underload, near the knee, slight overload.
+ */
+export async function runPreset(preset: PresetRun, runStep: RunStep, signal: AbortSignal): Promise<Measured> {
+  const { closed, open } = preset.profile;
+  const calibration = await runSweep(
+    { kind: "sweep", concurrencies: closed.concurrencies, requests: closed.totalPerC, warmup: closed.warmup, repeat: closed.repeat, sloP99Ms: null },
+    runStep,
+    signal,
+  );
+  const capacityRps = calibration.findings.sweep?.best?.throughputRps ?? 0;
+  if (capacityRps <= 0 && !signal.aborted) throw new RunError("calibration measured no throughput: no response came back");
+  const cap = open.concurrency ?? Math.max(...closed.concurrencies);
+  const levels = open.levels.map((fraction) => ({ fraction, targetRps: Math.max(1, Math.round(fraction * capacityRps)) }));
+  const runs = [...calibration.runs];
+  for (const [i, level] of levels.entries()) {
+    if (signal.aborted) break;
+    const step: OpenRun = {
+      kind: "open",
+      rateRps: level.targetRps,
+      durationS: open.durationS,
+      concurrency: cap,
+      backlog: cap,
+      arrival: "constant",
+      repeat: open.repeat,
+      warmupS: open.warmupS,
+    };
+    const label = `open ${Math.round(level.fraction * 100)}% = ${level.targetRps} req/s (${i + 1}/${levels.length})`;
+    runs.push(...(await runStep(step, "open", label)));
+  }
+  return { runs, findings: { ...calibration.findings, preset: { profile: preset.profileName, capacityRps, levels } } };
+}

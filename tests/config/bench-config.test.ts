@@ -1,0 +1,78 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUILT_IN_PRESETS, DEFAULT_LEVELS, loadConfig, parseConfig } from "../../src/config/bench-config.ts";
+import { ConfigError } from "../../src/errors.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "minibench-config-"));
+const good = () => structuredClone(BUILT_IN_PRESETS);
+
+function messageOf(json: unknown): string {
+  try {
+    parseConfig(json, "bench_config.json");
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("bench_config.json validation", () => {
+  test("the repository's file is the three built-in profiles", () => {
+    const fromFile = loadConfig(join(import.meta.dir, "../../bench_config.json"));
+    expect(fromFile.presets).toEqual(parseConfig({ presets: BUILT_IN_PRESETS }, "x").presets);
+    expect(Object.keys(fromFile.presets)).toEqual(["smoke", "standard", "stress"]);
+  });
+
+  test("optional keys take their defaults", () => {
+    const config = parseConfig({ presets: good() }, "f");
+    expect(config.presets.smoke!.open).toEqual({ durationS: 8, warmupS: 3, repeat: 1, concurrency: null, levels: DEFAULT_LEVELS });
+    expect(config.presets.smoke!.closed).toEqual({ concurrencies: [1, 10, 50, 100], totalPerC: 1000, warmup: 200, repeat: 2 });
+    expect(config.defaults).toEqual({});
+  });
+
+  test("optional keys and defaults are read", () => {
+    const presets = { p: { closed: good().smoke.closed, open: { duration: 2, warmup_sec: 0, repeat: 3, concurrency: 64, levels: [0.25, 1] } } };
+    const config = parseConfig({ presets, defaults: { keepalive: false, pipeline: 4, header: ["X-A: 1"], timeout: 2500 } }, "f");
+    expect(config.presets.p!.open).toEqual({ durationS: 2, warmupS: 0, repeat: 3, concurrency: 64, levels: [0.25, 1] });
+    expect(config.defaults).toEqual({ keepalive: false, pipeline: 4, header: ["X-A: 1"], timeout: 2500 });
+  });
+
+  const cases: [string, (presets: ReturnType<typeof good>) => unknown, string][] = [
+    ["a wrong type in a list", (p) => ((p.smoke.closed.concurrencies as unknown[])[2] = "x"), 'bench_config.json: presets.smoke.closed.concurrencies[2]: expected a positive integer, got "x"'],
+    ["a negative count", (p) => (p.standard.closed.total_per_c = -5), "bench_config.json: presets.standard.closed.total_per_c: expected a positive integer, got -5"],
+    ["a fractional concurrency", (p) => ((p.smoke.closed.concurrencies as number[])[0] = 1.5), "bench_config.json: presets.smoke.closed.concurrencies[0]: expected a positive integer, got 1.5"],
+    ["an empty list", (p) => (p.stress.closed.concurrencies = []), "bench_config.json: presets.stress.closed.concurrencies: expected a non-empty array, got []"],
+    ["a zero duration", (p) => (p.smoke.open.duration = 0), "bench_config.json: presets.smoke.open.duration: expected a positive number, got 0"],
+    ["a negative warm-up", (p) => (p.smoke.open.warmup_sec = -1), "bench_config.json: presets.smoke.open.warmup_sec: expected a number ≥ 0, got -1"],
+    ["an unknown key (a typo)", (p) => ((p.smoke.closed as Record<string, unknown>).concurency = [1]), "bench_config.json: presets.smoke.closed.concurency: unknown key (expected one of concurrencies, total_per_c, warmup, repeat)"],
+    ["a missing key", (p) => delete (p.smoke.closed as Partial<typeof p.smoke.closed>).repeat, "bench_config.json: presets.smoke.closed.repeat: missing (required)"],
+    ["a missing section", (p) => delete (p.smoke as Partial<typeof p.smoke>).open, "bench_config.json: presets.smoke.open: missing (required)"],
+    ["an empty levels list", (p) => ((p.smoke.open as Record<string, unknown>).levels = []), "bench_config.json: presets.smoke.open.levels: expected a non-empty array, got []"],
+    ["a profile that is not an object", (p) => ((p as Record<string, unknown>).smoke = 3), "bench_config.json: presets.smoke: expected an object, got 3"],
+  ];
+  for (const [name, mutate, message] of cases) {
+    test(name, () => {
+      const presets = good();
+      mutate(presets);
+      expect(messageOf({ presets })).toBe(message);
+    });
+  }
+
+  test("an unknown top-level key, and bad defaults", () => {
+    expect(messageOf({ presets: good(), preset: {} })).toBe("bench_config.json: preset: unknown key (expected one of presets, defaults)");
+    expect(messageOf({ presets: good(), defaults: { keepalive: "no" } })).toBe('bench_config.json: defaults.keepalive: expected true or false, got "no"');
+    expect(messageOf({ presets: good(), defaults: { concurrency: 5 } })).toBe(
+      "bench_config.json: defaults.concurrency: unknown key (expected one of url, method, header, body, keepalive, pipeline, timeout, threads, insecure)",
+    );
+    expect(messageOf([])).toBe("bench_config.json: (top level): expected an object, got []");
+  });
+
+  test("a missing file and invalid JSON", () => {
+    expect(() => loadConfig(join(dir, "nope.json"))).toThrow(`${join(dir, "nope.json")}: cannot read the config file (no such file)`);
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, "{ presets: ");
+    expect(() => loadConfig(broken)).toThrow(new RegExp(`^${broken}: not valid JSON \\(`));
+  });
+});
