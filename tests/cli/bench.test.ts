@@ -2,41 +2,28 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import schema from "../result.schema.json" with { type: "json" };
 import { validate } from "../support/json-schema.ts";
+import { runCli } from "../support/cli.ts";
+import { spawnServe, type ServeProcess } from "../server/helpers.ts";
 import { CSV_COLUMNS } from "../../src/report/csv.ts";
 
 /** `minibench bench` end to end: real subprocesses, a real `minibench serve` on port 0. */
 
-const CLI = join(import.meta.dir, "../../src/cli.ts");
-let server: Subprocess<"ignore", "pipe", "pipe">;
+let server: ServeProcess;
 let url = "";
 const dir = mkdtempSync(join(tmpdir(), "minibench-bench-"));
 
 beforeAll(async () => {
-  server = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "--quiet"], { stdout: "pipe", stderr: "pipe" });
-  const reader = server.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("server exited before listening");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  url = text.trim().replace("listening on ", "");
+  server = await spawnServe(["--quiet"]);
+  url = `http://127.0.0.1:${server.port}/`;
 });
 
 afterAll(() => {
-  server.kill();
+  server.proc.kill();
 });
 
-async function bench(args: string[], options: { signalAfterMs?: number } = {}) {
-  const child = Bun.spawn([process.execPath, CLI, "bench", ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
-  if (options.signalAfterMs !== undefined) setTimeout(() => child.kill("SIGINT"), options.signalAfterMs);
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  return { stdout, stderr, code };
-}
+const bench = (args: string[], options: { signalAfterMs?: number } = {}) => runCli(["bench", ...args], options);
 
 describe("bench closed", () => {
   test("--json: stdout is one valid result document and nothing else; tables go to stderr", async () => {
