@@ -9,6 +9,7 @@ import type { ArgsDef } from "citty";
 export const targetArgs = {
   target: { type: "positional", required: false, valueHint: "URL", description: "Target URL (default http://127.0.0.1:8000/)" },
   url: { type: "string", description: "Target URL, as a flag" },
+  serve: { type: "boolean", default: false, description: "Start minibench serve as a child process on a free port and benchmark it" },
   method: { type: "string", alias: "m", default: "GET", description: "HTTP method" },
   header: { type: "string", alias: "H", description: 'Request header "Name: value" (repeatable)' },
   body: { type: "string", description: "Request body (sets Content-Length)" },

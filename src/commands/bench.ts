@@ -4,6 +4,8 @@ import { closedRun, type Flags, loadOptions, openRun, outputPlan, presetRun, swe
 import type { ModeRun } from "../config/plan.ts";
 import { closedArgs, openArgs, outputArgs, presetArgs, sweepArgs, targetArgs } from "./bench-args.ts";
 import { executeBench } from "./execute-bench.ts";
+import { UsageError } from "../errors.ts";
+import { startServeChild } from "../server/child.ts";
 import { givenFlags, repeatedValues } from "./flags.ts";
 
 /**
@@ -15,10 +17,21 @@ function mode<const A extends ArgsDef>(name: string, description: string, own: A
   return defineCommand({
     meta: { name: `minibench bench ${name}`, description },
     args,
-    run({ args: parsed, rawArgs }) {
+    async run({ args: parsed, rawArgs }) {
       const config = loadConfig(typeof parsed.config === "string" ? parsed.config : undefined);
       const { flags, headers } = withDefaults(parsed, givenFlags(args, rawArgs), repeatedValues(rawArgs, ["H", "header"]), config.defaults);
-      return executeBench({ load: loadOptions(flags, headers), run: plan(flags, config), output: outputPlan(flags) });
+      if (flags.serve === true && (flags.target !== undefined || flags.url !== undefined)) {
+        throw new UsageError("--serve starts its own target: give no URL with it");
+      }
+      const bench = (target?: string) =>
+        executeBench({ load: loadOptions({ ...flags, ...(target ? { target } : {}) }, headers), run: plan(flags, config), output: outputPlan(flags) });
+      if (flags.serve !== true) return bench();
+      const server = await startServeChild();
+      try {
+        return await bench(server.url);
+      } finally {
+        await server.stop();
+      }
     },
   });
 }

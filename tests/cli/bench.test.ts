@@ -48,6 +48,19 @@ describe("bench closed", () => {
     }
   });
 
+  test("--serve benchmarks its own minibench serve child, and stops it", async () => {
+    const { stdout, code } = await bench(["closed", "--serve", "-n", "200", "-c", "2", "--repeat", "1", "--json"]);
+    expect(code).toBe(0);
+    const document = JSON.parse(stdout);
+    expect(document.runs[0].ok).toBe(200);
+    const port = new URL(document.url).port;
+    expect(port).not.toBe(String(server.port));
+    await expect(Bun.connect({ hostname: "127.0.0.1", port: Number(port), socket: { data() {} } })).rejects.toThrow();
+    const both = await bench(["closed", "--serve", url]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--serve starts its own target");
+  });
+
   test("--out, --csv and --hgrm write their files", async () => {
     const out = join(dir, "result.json");
     const csvPath = join(dir, "result.csv");
