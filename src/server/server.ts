@@ -73,6 +73,8 @@ class Connection implements RequestSink {
   private wrote = false;
   private closeAfterWrite = false;
   private closed = false;
+  /** Reading stopped because too many response bytes wait (Bun's TCP sockets do not expose it). */
+  private paused = false;
   deadlineMs: number;
   private waitingFor = WAIT_HEAD;
 
@@ -102,7 +104,10 @@ class Connection implements RequestSink {
       this.finish();
     }
     this.flush();
-    if (this.queuedBytes > HIGH_WATER_BYTES && !this.closed) this.socket.pause();
+    if (this.queuedBytes > HIGH_WATER_BYTES && !this.closed && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
     this.rearm();
     this.closeIfDone();
   }
@@ -204,7 +209,10 @@ class Connection implements RequestSink {
       if (count === out.length) out.length = 0;
       else out.splice(0, count);
     }
-    if (this.queuedBytes <= HIGH_WATER_BYTES / 2 && this.socket.isPaused && !this.closed) this.socket.resume();
+    if (this.queuedBytes <= HIGH_WATER_BYTES / 2 && this.paused && !this.closed) {
+      this.paused = false;
+      this.socket.resume();
+    }
   }
 
   private closeIfDone(): void {

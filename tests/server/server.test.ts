@@ -418,6 +418,11 @@ describe("connections", () => {
     await other.untilText(10);
     expect(performance.now() - startedAt).toBeLessThan(500);
     expect(greedy.closed).toBe(false);
+    // Once the client reads again the server reads again: far more than the socket buffers and the
+    // high-water mark could hold arrives (a server that never resumed would stall at a few MB).
+    greedy.resume();
+    await greedy.untilText(32 << 20, 10_000);
+    expect(greedy.closed).toBe(false);
   });
 
   test("a few hundred idle connections do not slow a new request", async () => {
