@@ -5,6 +5,7 @@ import { log } from "../log.ts";
 import { csv, type CsvContext } from "../report/csv.ts";
 import { resultDocument, type ResultDocument } from "../report/document.ts";
 import { writeAtomically } from "../report/files.ts";
+import { writeHtmlReport } from "../report/html.ts";
 import { presetNarrative } from "../report/narrative.ts";
 import { Progress } from "../report/progress.ts";
 import { closedTable, openTable, sweepTable } from "../report/table.ts";
@@ -83,6 +84,10 @@ function report(document: ResultDocument, plan: BenchPlan): void {
   if (output.hgrmPath) {
     const merged = mergeHistograms(document.runs.map((r) => decodeHistogram(r.histogram)));
     writeAtomically(output.hgrmPath, hgrm(merged));
+  }
+  if (output.reportPath) {
+    writeHtmlReport(document, output.reportPath);
+    if (!output.quiet) log.info(`report: ${output.reportPath}`);
   }
 }
 

@@ -146,6 +146,7 @@ function run(spec: RunSpec): RunResult {
     targetRps: spec.targetRps ?? null,
     repeat: spec.repeat ?? 1,
     durationS: 1,
+    sent: ok + totalErrors(errors),
     requests: ok + totalErrors(errors),
     ok,
     dropped: spec.dropped ?? 0,
