@@ -12,6 +12,8 @@
  * then Content-Length; then the body runs until the server closes the connection.
  */
 
+import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, HEX, bytesOf, isDigit, lower } from "../http/bytes.ts";
+
 export interface ResponseSink {
   /** A final response was read completely. keepAlive: whether the connection may carry another request. */
   onResponse(status: number, keepAlive: boolean): void;
@@ -27,13 +29,6 @@ export const PARSE_ERROR = 1;
 
 export const DEFAULT_MAX_HEAD_BYTES = 64 * 1024;
 
-const CR = 0x0d;
-const LF = 0x0a;
-const SP = 0x20;
-const HTAB = 0x09;
-const COLON = 0x3a;
-const SEMICOLON = 0x3b;
-const COMMA = 0x2c;
 
 // States. The ones from VERSION to TRAILER_END_LF read framing text, whose size is bounded by
 // maxHeadBytes; the order matters for that range check.
@@ -64,22 +59,10 @@ const UNTIL_CLOSE = 23;
 const SWITCHED = 24;
 const DEAD = 25;
 
-/** Token characters of RFC 9110 §5.6.2: what a field name is made of. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = TCHAR[c + 0x20] = 1;
-
 /** Bytes allowed in a field value or reason phrase (RFC 9110 §5.5): HTAB, SP, VCHAR and obs-text. */
 const TEXT = new Uint8Array(256);
 TEXT[HTAB] = 1;
 for (let c = SP; c <= 0xff; c++) TEXT[c] = c === 0x7f ? 0 : 1;
-
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c;
-
-const bytesOf = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 const HTTP_1_DOT = bytesOf("HTTP/1.");
 
@@ -113,8 +96,6 @@ const MAX_CHUNK_SIZE_DIGITS = 13;
 /** A chunk-size line is digits and extensions the parser skips; bound it so a line cannot run forever. */
 const MAX_CHUNK_LINE_BYTES = 4096;
 
-const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
-const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
 
 export class ResponseParser {
   /** Responses to requests made with HEAD have no body whatever their headers say. Set once per run. */

@@ -11,6 +11,8 @@
  * flags and keeps no strings.
  */
 
+import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, HEX, bytesOf, isDigit, lower } from "../http/bytes.ts";
+
 /** The request used `HEAD`: the response carries no body. */
 export const REQUEST_HEAD = 1;
 /** The connection must be closed after the response (`Connection: close`, or HTTP/1.0 by default). */
@@ -34,13 +36,6 @@ export interface RequestLimits {
 
 export const DEFAULT_LIMITS: RequestLimits = { maxRequestLineBytes: 8 * 1024, maxHeaderBytes: 16 * 1024 };
 
-const CR = 0x0d;
-const LF = 0x0a;
-const SP = 0x20;
-const HTAB = 0x09;
-const COLON = 0x3a;
-const SEMICOLON = 0x3b;
-const COMMA = 0x2c;
 
 // States.
 const LINE_START = 0;
@@ -67,18 +62,6 @@ const TRAILER_END_LF = 20;
 const TRAILER_LF = 21;
 const DEAD = 22;
 
-/** Token characters of RFC 9110 §5.6.2: what a method or a field name is made of. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = TCHAR[c + 0x20] = 1;
-
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c;
-
-const bytesOf = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-
 /** The header fields the server acts on; every other field is only checked and skipped. */
 const FIELDS = ["content-length", "transfer-encoding", "connection", "host", "expect"].map(bytesOf);
 const CONTENT_LENGTH = 0;
@@ -101,8 +84,6 @@ const MAX_CHUNK_SIZE_DIGITS = 13;
 const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 const HEAD_METHOD = [0x48, 0x45, 0x41, 0x44]; // "HEAD"
 
-const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
-const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
 const isFieldValueByte = (b: number) => b === HTAB || (b >= SP && b !== 0x7f);
 
 export class RequestParser {
