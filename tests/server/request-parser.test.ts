@@ -7,6 +7,7 @@ import {
   RequestParser,
   type RequestLimits,
 } from "../../src/server/request-parser.ts";
+import { seededRandom } from "../support/random.ts";
 
 /** What a parser reported for an input: requests (by flags), `continue`, and the error status. */
 interface Outcome {
@@ -15,18 +16,6 @@ interface Outcome {
 }
 
 const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-
-/** Small deterministic PRNG (mulberry32), so a failing split can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function run(pieces: Uint8Array[], limits?: RequestLimits): Outcome {
   const events: string[] = [];
@@ -50,7 +39,7 @@ function run(pieces: Uint8Array[], limits?: RequestLimits): Outcome {
 const whole = (input: Uint8Array) => [input];
 const byteByByte = (input: Uint8Array) => Array.from(input, (_, i) => input.subarray(i, i + 1));
 function randomSplits(input: Uint8Array, seed: number): Uint8Array[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pieces: Uint8Array[] = [];
   let at = 0;
   while (at < input.length) {

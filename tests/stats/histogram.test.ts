@@ -10,7 +10,7 @@ import {
   type Histogram,
 } from "../../src/stats/histogram.ts";
 import { latencyMs } from "../../src/stats/summary.ts";
-import { logUniformUs, seededRandom } from "./random.ts";
+import { logUniformUs, seededRandom } from "../support/random.ts";
 
 const PERCENTILES = [0, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
 
