@@ -4,7 +4,8 @@ import { buildTarget } from "../../src/client/target.ts";
 import type { ClosedRun, LoadOptions, OpenRun } from "../../src/config/plan.ts";
 import { RunError } from "../../src/errors.ts";
 import { runClosed, runOpen } from "../../src/schedule/run.ts";
-import { startServer, type RunningServer } from "../../src/server/server.ts";
+import type { RunningServer, ServerOptions } from "../../src/server/server.ts";
+import { testServer } from "../server/helpers.ts";
 import type { RunResult } from "../../src/stats/result.ts";
 import { totalErrors } from "../../src/stats/summary.ts";
 
@@ -19,19 +20,8 @@ afterAll(() => {
   for (const server of servers) server.stop();
 });
 
-function serve(options: Partial<Parameters<typeof startServer>[0]> = {}): RunningServer {
-  const server = startServer({
-    hostname: "127.0.0.1",
-    port: 0,
-    closeEach: false,
-    bodySize: 2,
-    delayMs: 0,
-    headerTimeoutMs: 5000,
-    idleTimeoutMs: 30000,
-    maxConnections: 10000,
-    reusePort: false,
-    ...options,
-  });
+function serve(options: Partial<ServerOptions> = {}): RunningServer {
+  const server = testServer(options);
   servers.push({ stop: () => server.stop(0) });
   return server;
 }

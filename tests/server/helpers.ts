@@ -8,19 +8,21 @@ export const OK_CLOSE = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: t
 export const OK_KEEP_ALIVE = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n\r\nok";
 export const GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
+/** `minibench serve`'s defaults, on a free loopback port. */
+export const SERVER_DEFAULTS: ServerOptions = {
+  hostname: "127.0.0.1",
+  port: 0,
+  closeEach: false,
+  bodySize: 2,
+  delayMs: 0,
+  headerTimeoutMs: 5000,
+  idleTimeoutMs: 30000,
+  maxConnections: 10000,
+  reusePort: false,
+};
+
 export function testServer(options: Partial<ServerOptions> = {}): RunningServer {
-  return startServer({
-    hostname: "127.0.0.1",
-    port: 0,
-    closeEach: false,
-    bodySize: 2,
-    delayMs: 0,
-    headerTimeoutMs: 5000,
-    idleTimeoutMs: 30000,
-    maxConnections: 10000,
-    reusePort: false,
-    ...options,
-  });
+  return startServer({ ...SERVER_DEFAULTS, ...options });
 }
 
 /**

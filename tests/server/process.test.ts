@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { startCluster } from "../../src/server/cluster.ts";
 import type { RunningServer } from "../../src/server/server.ts";
-import { GET, OK, RawClient, rssBytes, sleep, spawnServe, type ServeProcess } from "./helpers.ts";
+import { GET, OK, RawClient, rssBytes, SERVER_DEFAULTS, sleep, spawnServe, type ServeProcess } from "./helpers.ts";
 
 let processes: ServeProcess[] = [];
 let clients: RawClient[] = [];
@@ -43,20 +43,7 @@ const linux = process.platform === "linux";
 
 test("--workers 2: two listeners share one port and both serve", async () => {
   if (!linux) return;
-  cluster = await startCluster(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      closeEach: false,
-      bodySize: 2,
-      delayMs: 0,
-      headerTimeoutMs: 5000,
-      idleTimeoutMs: 30000,
-      maxConnections: 10000,
-      reusePort: false,
-    },
-    2,
-  );
+  cluster = await startCluster(SERVER_DEFAULTS, 2);
   const opened = await Promise.all(Array.from({ length: 40 }, () => RawClient.connect(cluster!.port)));
   clients.push(...opened);
   for (const client of opened) client.send(GET);
