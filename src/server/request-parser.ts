@@ -77,6 +77,7 @@ const KEEP_ALIVE_TOKEN = bytesOf("keep-alive");
 const CONTINUE_TOKEN = bytesOf("100-continue");
 
 const MAX_VALUE_BYTES = 256;
+const EMPTY = new Uint8Array(0);
 const MAX_CHUNK_EXT_BYTES = 4096;
 /** 13 hex digits stay below 2^53: larger chunk sizes cannot be counted exactly, and nobody sends them. */
 const MAX_CHUNK_SIZE_DIGITS = 13;
@@ -95,8 +96,9 @@ export class RequestParser {
   private lineBytes = 0;
   private methodLength = 0;
   private isHead = true;
-  private version = new Uint8Array(8);
+  /** Bytes of `HTTP/d.d` seen so far, checked as they arrive. */
   private versionLength = 0;
+  private majorVersion = 1;
   private minorVersion = 1;
 
   // Header section.
@@ -104,7 +106,8 @@ export class RequestParser {
   private nameLength = 0;
   private nameCandidates = 0;
   private field = NO_FIELD;
-  private value = new Uint8Array(MAX_VALUE_BYTES);
+  /** The value of a field the server acts on; allocated on first need (most requests only have Host). */
+  private value: Uint8Array | null = null;
   private valueLength = 0;
   private contentLength = -1;
   private chunked = false;
@@ -193,9 +196,8 @@ export class RequestParser {
             const status = this.checkVersion();
             if (status) return this.fail(status);
             this.state = b === CR ? LINE_LF : FIELD_START;
-          } else {
-            if (this.versionLength === this.version.length) return this.fail(400);
-            this.version[this.versionLength++] = b;
+          } else if (!this.versionByte(b)) {
+            return this.fail(400);
           }
           if (++this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(414);
           i++;
@@ -411,15 +413,21 @@ export class RequestParser {
     this.expectContinue = false;
   }
 
+  /** One byte of `HTTP/d.d`, checked where it stands, so nothing is buffered. False when it cannot be a version. */
+  private versionByte(b: number): boolean {
+    const at = this.versionLength++;
+    if (at < 5) return HTTP_SLASH[at] === b;
+    if (at === 6) return b === 0x2e;
+    if ((at !== 5 && at !== 7) || !isDigit(b)) return false;
+    if (at === 5) this.majorVersion = b - 0x30;
+    else this.minorVersion = b - 0x30;
+    return true;
+  }
+
   /** Returns 0 for HTTP/1.0 and 1.1, 505 for another well-formed version, 400 for anything else. */
   private checkVersion(): number {
-    const v = this.version;
     if (this.versionLength !== 8) return 400;
-    for (let k = 0; k < 5; k++) if (v[k] !== HTTP_SLASH[k]) return 400;
-    if (!isDigit(v[5]!) || v[6] !== 0x2e || !isDigit(v[7]!)) return 400;
-    if (v[5] !== 0x31 || (v[7] !== 0x30 && v[7] !== 0x31)) return 505;
-    this.minorVersion = v[7]! - 0x30;
-    return 0;
+    return this.majorVersion === 1 && this.minorVersion <= 1 ? 0 : 505;
   }
 
   /** Returns true (having failed) when the header section outgrows its limit. */
@@ -451,28 +459,33 @@ export class RequestParser {
   }
 
   private keepValue(bytes: Uint8Array, start: number, end: number): boolean {
-    const n = end - start;
-    if (this.valueLength + n > MAX_VALUE_BYTES) {
+    if (this.valueLength + (end - start) > MAX_VALUE_BYTES) {
       this.fail(400);
       return true;
     }
-    this.value.set(bytes.subarray(start, end), this.valueLength);
-    this.valueLength += n;
+    // A plain loop: for a few bytes it beats creating a subarray view to copy from.
+    const value = (this.value ??= new Uint8Array(MAX_VALUE_BYTES));
+    for (let k = start; k < end; k++) value[this.valueLength++] = bytes[k]!;
     return false;
   }
 
   /** Interprets a complete field line the server acts on. Returns true when the request is refused. */
   private endField(): boolean {
     if (this.field === NO_FIELD) return false;
+    if (this.field === HOST) {
+      this.hostCount++;
+      return false;
+    }
+    const value = this.value ?? EMPTY;
     let length = this.valueLength;
-    while (length > 0 && (this.value[length - 1] === SP || this.value[length - 1] === HTAB)) length--;
-    const value = this.value.subarray(0, length);
+    while (length > 0 && (value[length - 1] === SP || value[length - 1] === HTAB)) length--;
     switch (this.field) {
       case CONTENT_LENGTH: {
         // Only plain digits; a repeated Content-Length must agree (RFC 9112 §6.3), or framing is ambiguous.
         if (length === 0 || length > 15) return this.refuse(400);
         let n = 0;
-        for (const b of value) {
+        for (let k = 0; k < length; k++) {
+          const b = value[k]!;
           if (!isDigit(b)) return this.refuse(400);
           n = n * 10 + (b - 0x30);
         }
@@ -484,21 +497,18 @@ export class RequestParser {
         // Framing is only certain when chunked is the last coding, once (RFC 9112 §6.3); refuse the rest.
         if (this.transferEncodingSeen) return this.refuse(400);
         this.transferEncodingSeen = true;
-        const codings = tokens(value);
+        const codings = tokens(value.subarray(0, length));
         const chunkedAt = codings.indexOf("chunked");
         if (chunkedAt < 0 || chunkedAt !== codings.length - 1) return this.refuse(400);
         this.chunked = true;
         return false;
       }
       case CONNECTION:
-        this.connectionClose ||= hasToken(value, CLOSE_TOKEN);
-        this.connectionKeepAlive ||= hasToken(value, KEEP_ALIVE_TOKEN);
-        return false;
-      case HOST:
-        this.hostCount++;
+        this.connectionClose ||= hasToken(value, length, CLOSE_TOKEN);
+        this.connectionKeepAlive ||= hasToken(value, length, KEEP_ALIVE_TOKEN);
         return false;
       case EXPECT:
-        this.expectContinue = hasToken(value, CONTINUE_TOKEN);
+        this.expectContinue = hasToken(value, length, CONTINUE_TOKEN);
         return false;
     }
     return false;
@@ -555,16 +565,16 @@ export class RequestParser {
  * Whether a comma-separated field value has an element equal to `token` (lower case), ignoring case
  * and optional whitespace. On bytes, because clients such as `ab -k` send `Connection` with every request.
  */
-function hasToken(value: Uint8Array, token: Uint8Array): boolean {
+function hasToken(value: Uint8Array, length: number, token: Uint8Array): boolean {
   let i = 0;
-  while (i < value.length) {
-    while (i < value.length && (value[i] === SP || value[i] === HTAB || value[i] === COMMA)) i++;
+  while (i < length) {
+    while (i < length && (value[i] === SP || value[i] === HTAB || value[i] === COMMA)) i++;
     let k = 0;
-    while (i < value.length && k < token.length && lower(value[i]!) === token[k]) i++, k++;
+    while (i < length && k < token.length && lower(value[i]!) === token[k]) i++, k++;
     let j = i;
-    while (j < value.length && (value[j] === SP || value[j] === HTAB)) j++;
-    if (k === token.length && (j === value.length || value[j] === COMMA)) return true;
-    while (i < value.length && value[i] !== COMMA) i++;
+    while (j < length && (value[j] === SP || value[j] === HTAB)) j++;
+    if (k === token.length && (j === length || value[j] === COMMA)) return true;
+    while (i < length && value[i] !== COMMA) i++;
   }
   return false;
 }
