@@ -1,6 +1,7 @@
 import type { Socket, SocketHandler } from "bun";
 import type { ErrorKind } from "../stats/result.ts";
 import { nowUs } from "./clock.ts";
+import { outOfFiles } from "./fd-limit.ts";
 import { PARSE_ERROR, ResponseParser, type ResponseSink } from "./response-parser.ts";
 import { Tally } from "./tally.ts";
 import type { Target } from "./target.ts";
@@ -66,9 +67,11 @@ class Connection implements ResponseSink {
   }
 }
 
-export class Engine implements EngineListener {
+const NOBODY: EngineListener = { onSlotFree() {} };
+
+export class Engine {
   tally = new Tally(0);
-  listener: EngineListener = this;
+  listener: EngineListener = NOBODY;
   readonly options: EngineOptions;
   private readonly connections: Connection[] = [];
   /** One entry per free slot: a connection appears here once for each request it can still take. */
@@ -79,10 +82,14 @@ export class Engine implements EngineListener {
   private connecting = 0;
   /** Slots freed by the event being handled, not yet announced to the scheduler. */
   private freed = 0;
+  private sending = false;
+  private announceQueued = false;
   private readonly waitingToConnect: Connection[] = [];
   private readonly sweep: ReturnType<typeof setInterval>;
   private closed = false;
   private readonly handler: SocketHandler<Connection>;
+  /** Told of each connection attempt's outcome while `open()` waits. */
+  private onSettled: ((error: string | null) => void) | null = null;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -100,8 +107,6 @@ export class Engine implements EngineListener {
     const tickMs = Math.min(250, Math.max(5, options.timeoutMs / 10));
     this.sweep = setInterval(() => this.expireTimeouts(), tickMs);
   }
-
-  onSlotFree(): void {}
 
   get freeSlots(): number {
     return this.free.length;
@@ -135,9 +140,6 @@ export class Engine implements EngineListener {
     return opened > 0 ? null : lastError;
   }
 
-  /** Told of each connection attempt's outcome while `open()` waits. */
-  private onSettled: ((error: string | null) => void) | null = null;
-
   /** Sends one request meant to go at `intendedUs` (now, if omitted). Returns false when no slot is free. */
   send(intendedUs?: number): boolean {
     const connection = this.free.pop();
@@ -154,7 +156,9 @@ export class Engine implements EngineListener {
       if (!connection.handlingData) this.writeUnsent(connection);
     } else if (connection.state === DISCONNECTED) {
       connection.state = CONNECTING;
+      this.sending = true;
       this.connect(connection);
+      this.sending = false;
     }
     return true;
   }
@@ -231,7 +235,9 @@ export class Engine implements EngineListener {
   private connectFailed(connection: Connection, error: Error & { code?: string }): void {
     this.connectDone();
     connection.state = DISCONNECTED;
-    if (error.code === "EMFILE" || error.code === "ENFILE") this.tally.outOfFileDescriptors = true;
+    if (!this.tally.outOfFileDescriptors && (error.code === "EMFILE" || error.code === "ENFILE" || outOfFiles())) {
+      this.tally.outOfFileDescriptors = true;
+    }
     this.onSettled?.(error.code ?? error.message);
     this.failInFlight(connection, "connect", nowUs());
   }
@@ -341,6 +347,18 @@ export class Engine implements EngineListener {
    * sending (possibly on the very connection that just failed).
    */
   private announce(): void {
+    // A connect can fail synchronously inside send(): announcing then would re-enter the scheduler
+    // in the middle of its own loop, so it waits for send() to return.
+    if (this.sending) {
+      if (!this.announceQueued) {
+        this.announceQueued = true;
+        queueMicrotask(() => {
+          this.announceQueued = false;
+          this.announce();
+        });
+      }
+      return;
+    }
     while (this.freed > 0 && !this.closed) {
       this.freed--;
       this.listener.onSlotFree();

@@ -69,6 +69,7 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
 function report(document: ResultDocument, plan: BenchPlan): void {
   const { output, run } = plan;
   if (!output.quiet) process.stderr.write(`\n${describeRun(plan)}\n\n${tables(document)}\n\n`);
+  for (const warning of new Set(document.runs.flatMap((r) => r.warnings ?? []))) log.warn(warning);
   const json = `${JSON.stringify(document, null, 2)}\n`;
   if (output.json) process.stdout.write(json);
   if (output.outPath) writeAtomically(output.outPath, json);

@@ -28,7 +28,11 @@ export function closedLoop(sender: Sender, stop: ClosedStop, clock: Clock, signa
         finish();
         return;
       }
-      while (toSend > 0 && sender.send()) toSend--;
+      // Counted before sending, so a send that completes at once (a failed connect) cannot overshoot.
+      while (toSend > 0 && sender.freeSlots > 0) {
+        toSend--;
+        sender.send();
+      }
     };
     if (untilUs !== Number.POSITIVE_INFINITY) timer = setTimeout(finish, Math.max(0, (untilUs - clock()) / 1000));
     sender.listener = { onSlotFree: fill };

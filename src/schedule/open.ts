@@ -49,7 +49,23 @@ export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signa
       sender.listener = { onSlotFree() {} };
       resolve();
     };
+    // A send can complete at once and free its slot from inside send(); a dispatch asked for
+    // meanwhile runs right after the current one instead of inside it.
+    let dispatching = false;
+    let again = false;
     const dispatch = () => {
+      if (dispatching) {
+        again = true;
+        return;
+      }
+      dispatching = true;
+      do {
+        again = false;
+        dispatchDue();
+      } while (again);
+      dispatching = false;
+    };
+    const dispatchDue = () => {
       const tally = sender.tally;
       while (backlogSize > 0 && sender.send(backlog[backlogHead]!)) {
         backlogHead = (backlogHead + 1) % backlog.length;

@@ -1,4 +1,5 @@
 import { Engine } from "../client/engine.ts";
+import { openFileLimit, outOfFiles, RUNTIME_FILES } from "../client/fd-limit.ts";
 import { nowUs } from "../client/clock.ts";
 import { Tally } from "../client/tally.ts";
 import type { ClosedRun, LoadOptions, OpenRun } from "../config/plan.ts";
@@ -25,6 +26,12 @@ export interface RunHooks {
 }
 
 async function openEngine(load: LoadOptions, connections: number): Promise<Engine> {
+  const limit = openFileLimit();
+  if (limit !== null && connections + RUNTIME_FILES > limit) {
+    throw new RunError(
+      `${connections} connections need more open files than this process may have (${limit}): raise the limit, e.g. \`ulimit -n ${connections + 1024}\``,
+    );
+  }
   const engine = new Engine({
     target: load.target,
     connections,
@@ -36,7 +43,7 @@ async function openEngine(load: LoadOptions, connections: number): Promise<Engin
   if (error !== null) {
     engine.close();
     const { hostname, port } = load.target;
-    const advice = error === "EMFILE" ? " (out of file descriptors: raise the limit with `ulimit -n`)" : "";
+    const advice = outOfFiles() ? " (out of file descriptors: raise the limit with `ulimit -n`)" : "";
     throw new RunError(`cannot connect to ${hostname}:${port}: ${error}${advice}`);
   }
   return engine;
@@ -103,8 +110,12 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
   return results;
 }
 
+/** Told to raise `ulimit -n` when connects failed for lack of file descriptors. */
+const EMFILE_WARNING = "connections failed with EMFILE (out of file descriptors): raise the limit with `ulimit -n`";
+
 function common(tally: Tally) {
   return {
+    ...(tally.outOfFileDescriptors ? { warnings: [EMFILE_WARNING] } : {}),
     sent: tally.sent,
     requests: tally.requests,
     ok: tally.ok,

@@ -43,6 +43,7 @@ export function mergeConcurrentRuns(runs: readonly RunResult[]): RunResult {
     // Lag is kept per generator, not as a histogram: the worst generator's is reported.
     ...(lags.length > 0 ? { schedulerLagMs: worst(lags) } : {}),
     ...(runs.some((run) => run.interrupted) ? { interrupted: true } : {}),
+    ...(runs.some((run) => run.warnings) ? { warnings: [...new Set(runs.flatMap((run) => run.warnings ?? []))] } : {}),
   };
 }
 

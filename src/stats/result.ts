@@ -50,4 +50,6 @@ export interface RunResult {
   schedulerLagMs?: LatencyMs;
   /** The run was stopped early (Ctrl-C): what it measured is real but shorter than planned. */
   interrupted?: boolean;
+  /** Conditions the reader must know about, e.g. running out of file descriptors. */
+  warnings?: string[];
 }
