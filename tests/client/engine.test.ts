@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
 import { buildTarget } from "../../src/client/target.ts";
 import type { ClosedRun, LoadOptions, OpenRun } from "../../src/config/plan.ts";
@@ -146,6 +147,38 @@ describe("closed loop against other real servers", () => {
       const [run] = await runClosed(load(port, { keepAlive }), closed(300, 3), "closed");
       expectAccounted(run!, 300);
       expect(run!.ok).toBe(300);
+    }
+  });
+});
+
+describe("https", () => {
+  const fixtures = join(import.meta.dir, "../fixtures");
+  const tlsServer = () => {
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: { cert: Bun.file(join(fixtures, "self-signed.crt")), key: Bun.file(join(fixtures, "self-signed.key")) },
+      fetch: () => new Response("secure"),
+    });
+    servers.push({ stop: () => server.stop(true) });
+    return server;
+  };
+  const tlsLoad = (port: number, insecure: boolean, keepAlive = true): LoadOptions => ({
+    ...load(port, { keepAlive }),
+    target: buildTarget({ url: `https://127.0.0.1:${port}/`, method: "GET", headers: [], body: null, keepAlive, insecure }),
+  });
+
+  test("a self-signed certificate is refused unless --insecure, with the reason", async () => {
+    const server = tlsServer();
+    await expect(runClosed(tlsLoad(server.port!, false), closed(10, 1), "closed")).rejects.toThrow(/cannot connect to 127\.0\.0\.1:\d+: .*(self[- ]signed|certificate)/i);
+  });
+
+  test("--insecure: keep-alive and a new connection per request", async () => {
+    const server = tlsServer();
+    for (const keepAlive of [true, false]) {
+      const [run] = await runClosed(tlsLoad(server.port!, true, keepAlive), closed(200, 2), "closed");
+      expectAccounted(run!, 200);
+      expect(run!.ok).toBe(200);
     }
   });
 });
