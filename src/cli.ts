@@ -3,7 +3,6 @@ import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
 import { MinibenchError, UsageError } from "./errors.ts";
 import { checkFlags, takesValue } from "./commands/flags.ts";
 import { COMMIT, VERSION } from "./version.ts";
-import { main } from "./commands/main.ts";
 
 /**
  * The entry point. citty defines the commands and renders their help; this file walks the command
@@ -66,6 +65,9 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}${COMMIT ? ` (${COMMIT})` : ""}\n`);
     return 0;
   }
+  // Loaded only now: the command tree imports every module (consola alone takes ~6 ms to load),
+  // which `--version` does not need.
+  const { main } = await import("./commands/main.ts");
   const { command, rest } = await resolve(main, argv);
   const beforeDashes = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
   if (beforeDashes.includes("--help") || beforeDashes.includes("-h")) {
