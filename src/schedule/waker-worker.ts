@@ -15,6 +15,7 @@ self.onmessage = async (event: MessageEvent<WakerSetup>) => {
   const notify = new Int32Array(shared, 16, 1);
   const socket = await Bun.udpSocket({});
   const ping = new Uint8Array(1);
+  self.postMessage("ready");
   let wokenFor = Number.NaN;
   let wokenAtUs = 0;
   while (slots[1] === 0) {

@@ -1,5 +1,7 @@
 import { nowUs } from "../client/clock.ts";
 import type { Alarm } from "./sender.ts";
+import { RunError } from "../errors.ts";
+import { workerReply } from "../worker-reply.ts";
 
 /**
  * Wakes the open-loop scheduler at a given microsecond, without blocking its thread.
@@ -43,7 +45,15 @@ export class Waker implements Alarm {
     const slots = new Float64Array(shared, 0, 2);
     slots[DUE] = Number.POSITIVE_INFINITY;
     const worker = new Worker(new URL("./waker-worker.ts", import.meta.url));
+    const ready = workerReply(worker, "the open loop's timer thread");
     worker.postMessage({ shared, port: socket.port } satisfies WakerSetup);
+    try {
+      await ready;
+    } catch (error) {
+      worker.terminate();
+      socket.close();
+      throw new RunError((error as Error).message);
+    }
     waker = new Waker(slots, new Int32Array(shared, 16, 1), worker, socket);
     return waker;
   }

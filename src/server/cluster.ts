@@ -1,3 +1,4 @@
+import { workerReply } from "../worker-reply.ts";
 import { startServer, type RunningServer, type ServerOptions } from "./server.ts";
 
 /**
@@ -13,24 +14,10 @@ export function reusePortSupported(): boolean {
   return process.platform === "linux";
 }
 
-function reply(worker: Worker, expected: WorkerReply["type"]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (event: MessageEvent<WorkerReply>) => {
-      done();
-      if (event.data.type === expected) resolve();
-      else reject(new Error(event.data.type === "failed" ? event.data.message : `worker answered ${event.data.type}`));
-    };
-    const onError = (event: ErrorEvent) => {
-      done();
-      reject(new Error(`worker failed: ${event.message}`));
-    };
-    const done = () => {
-      worker.removeEventListener("message", onMessage);
-      worker.removeEventListener("error", onError);
-    };
-    worker.addEventListener("message", onMessage);
-    worker.addEventListener("error", onError);
-  });
+async function reply(worker: Worker, expected: WorkerReply["type"]): Promise<void> {
+  const answer = await workerReply<WorkerReply>(worker, "a --workers listener");
+  if (answer.type === "failed") throw new Error(answer.message);
+  if (answer.type !== expected) throw new Error(`a --workers listener answered ${answer.type}`);
 }
 
 /**
