@@ -31,7 +31,9 @@ export function takesValue(args: ArgsDef, token: string): boolean {
 
 export function checkFlags(args: ArgsDef, rawArgs: readonly string[]): void {
   const table = flagTable(args);
-  const positionals = Object.values(args).filter((def) => def.type === "positional").length;
+  // A positional marked `variadic: true` (read only here; citty ignores it) takes any number of values: `merge A.json B.json …`.
+  const variadic = Object.values(args).some((def) => def.type === "positional" && (def as { variadic?: boolean }).variadic === true);
+  const positionals = variadic ? Number.POSITIVE_INFINITY : Object.values(args).filter((def) => def.type === "positional").length;
   let seenPositionals = 0;
   for (let i = 0; i < rawArgs.length; i++) {
     const token = rawArgs[i]!;

@@ -174,7 +174,7 @@ function footer(document: ResultDocument): string {
 // ---------------------------------------------------------------------------------------------
 // Charts: which curves the document has
 
-const PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#475569", "#ea580c"];
+export const PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#475569", "#ea580c"];
 const colour = (i: number) => PALETTE[i % PALETTE.length]!;
 
 function charts(document: ResultDocument): string {
@@ -201,7 +201,7 @@ function sortedBy<T>(items: T[], key: (item: T) => number): T[] {
  */
 const NINES_STEP = 0.05;
 
-function percentileCurve(histogram: Histogram): Point[] {
+export function percentileCurve(histogram: Histogram): Point[] {
   if (histogram.totalCount === 0) return [];
   // Past 1/(1 − p) = N samples a percentile says nothing new: the curve ends at the max there.
   const lastX = Math.log10(histogram.totalCount);
@@ -214,7 +214,7 @@ function percentileCurve(histogram: Histogram): Point[] {
   return points;
 }
 
-function ninesTicks(lastX: number): Tick[] {
+export function ninesTicks(lastX: number): Tick[] {
   const ticks: Tick[] = [];
   for (let nines = 0; nines <= Math.max(1, Math.ceil(lastX - 1e-9)); nines++) {
     ticks.push({ value: nines, label: nines === 0 ? "0%" : `${(100 * (1 - 10 ** -nines)).toFixed(Math.max(0, nines - 2))}%` });
@@ -339,7 +339,7 @@ function thinned(ticks: Tick[]): Tick[] {
   return ticks.filter((_, i) => i % every === 0 || i === ticks.length - 1);
 }
 
-function figure(title: string, caption: string, wide: boolean, chart: Chart): string {
+export function figure(title: string, caption: string, wide: boolean, chart: Chart): string {
   return `<figure${wide ? ' class="wide"' : ""}><figcaption><h3>${esc(title)}</h3><p>${esc(caption)}</p></figcaption>${lineChart(chart)}</figure>`;
 }
 
@@ -410,7 +410,7 @@ function rowHtml(name: string, repeats: string | null, row: Row, open: boolean):
 
 // ---------------------------------------------------------------------------------------------
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; --ink: #111827; --text: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #f6f7f9; --card: #fff; }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--text); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "DejaVu Sans", sans-serif; }

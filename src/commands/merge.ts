@@ -1,0 +1,46 @@
+import { defineCommand } from "citty";
+import { UsageError } from "../errors.ts";
+import { log } from "../log.ts";
+import { writeAtomically } from "../report/files.ts";
+import { formatLatencyMs } from "../report/html.ts";
+import { mergeDocuments } from "../stats/merge-documents.ts";
+import type { GroupSummary } from "../stats/summary.ts";
+import { formatCount } from "../units.ts";
+import { readResultDocument } from "./report.ts";
+
+const args = {
+  documents: { type: "positional", required: false, variadic: true, valueHint: "A.json B.json …", description: "Result documents of generators that ran together" },
+  output: { type: "string", alias: "o", description: "Where to write the merged result document" },
+  json: { type: "boolean", description: "The merged document on stdout" },
+} as const;
+
+export default defineCommand({
+  meta: { name: "minibench merge", description: "Merge the result documents of load generators that ran at the same time, exactly" },
+  args,
+  run({ args: flags }) {
+    const files = flags._.map(String);
+    if (files.length < 2) throw new UsageError("merge: at least two result documents are needed: minibench merge A.json B.json … -o ALL.json");
+    if (!flags.output && !flags.json) throw new UsageError("merge: say where the merged document goes: -o ALL.json (or --json for stdout)");
+    const inputs = files.map((file) => ({ name: file, document: readResultDocument(file) }));
+
+    const outcome = mergeDocuments(inputs);
+    if (!outcome.ok) throw new UsageError(`merge: ${outcome.problem} (${files.join(", ")})`);
+    for (const warning of outcome.warnings) log.warn(warning);
+    const { document } = outcome;
+    const json = `${JSON.stringify(document, null, 2)}\n`;
+    if (flags.output) writeAtomically(flags.output, json);
+    if (flags.json) process.stdout.write(json);
+
+    const generators = document.options.generators;
+    process.stderr.write(`merged ${files.length} documents (${generators} generators)${flags.output ? ` into ${flags.output}` : ""}\n`);
+    for (const group of document.summary.groups) process.stderr.write(`  ${groupLine(group)}\n`);
+  },
+});
+
+/** One line per merged point: what the generators delivered together. */
+function groupLine(group: GroupSummary): string {
+  const point = group.targetRps === null ? `${group.phase} c=${group.concurrency}` : `${group.phase} ${formatCount(group.targetRps)} req/s`;
+  const rate = group.achievedRps === null ? `${formatCount(group.throughputRps)} req/s` : `achieved ${formatCount(group.achievedRps)} req/s`;
+  const latency = `p50 ${formatLatencyMs(group.latencyMs.p50)} ms, p99 ${formatLatencyMs(group.latencyMs.p99)} ms`;
+  return `${point}: ${rate}, ${latency} (median of ${group.repeats} repeat${group.repeats === 1 ? "" : "s"}), ${formatCount(group.requests)} requests`;
+}

@@ -1,0 +1,98 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../support/cli.ts";
+import { documentOf } from "./documents.ts";
+
+/** `minibench compare` end to end on documents with known differences: the real CLI in a subprocess. */
+
+const dir = mkdtempSync(join(tmpdir(), "minibench-compare-"));
+function file(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+const base = file("base.json", documentOf());
+const slower = file("slower.json", documentOf({ latencyScale: 1.3, rateScale: 1 / 1.3 }));
+const same = file("same.json", documentOf());
+const fewRepeats = file("few.json", documentOf({ repeats: 3 }));
+
+describe("minibench compare", () => {
+  test("a 30% slowdown: the table on stderr, every metric slower, exit 0 without a gate", async () => {
+    const { stdout, stderr, code } = await runCli(["compare", base, slower]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("closed c=20 · 5 vs 5 repeats");
+    expect(stderr).toMatch(/p50 ms\s+[\d.]+\s+[\d.]+\s+\+30%\s+[\d.]+%\s+0\.008\s+slower/);
+    expect(stderr.match(/ slower\n/g)).toHaveLength(6);
+  });
+
+  test("--json prints the comparison alone on stdout", async () => {
+    const { stdout, code } = await runCli(["compare", base, slower, "--json"]);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json).toMatchObject({ tool: "minibench", kind: "comparison", base: { file: base }, new: { file: slower }, settings: { alpha: 0.05, minEffectPct: 5 } });
+    expect(json.points[0].metrics.map((m: { verdict: string }) => m.verdict)).toEqual(Array(6).fill("slower"));
+  });
+
+  test("--fail-regression PCT: exit 3 when a metric got worse by more than PCT, naming it; 0 below", async () => {
+    const failing = await runCli(["compare", base, slower, "--fail-regression", "10"]);
+    expect(failing.code).toBe(3);
+    expect(failing.stderr).toMatch(/closed c=20: p99 \+30% \(noise [\d.]+%\) is worse than --fail-regression 10%/);
+    expect((await runCli(["compare", base, slower, "--fail-regression", "50%"])).code).toBe(0);
+    // Faster is never a regression.
+    expect((await runCli(["compare", slower, base, "--fail-regression", "1"])).code).toBe(0);
+  });
+
+  test("the same data: no significant change, --fail-regression 0 passes", async () => {
+    const { stderr, code } = await runCli(["compare", base, same, "--fail-regression", "0"]);
+    expect(code).toBe(0);
+    expect(stderr.match(/no significant change\n/g)).toHaveLength(6);
+  });
+
+  test("3 repeats a side: every verdict says it needs repeats, and no gate can fail on it", async () => {
+    const { stderr, code } = await runCli(["compare", fewRepeats, slower, "--fail-regression", "1"]);
+    expect(code).toBe(0);
+    expect(stderr.match(/needs repeats\n/g)).toHaveLength(6);
+  });
+
+  test("--report writes one HTML page with both sides and both curves on one chart", async () => {
+    const out = join(dir, "compare.html");
+    const { code } = await runCli(["compare", base, slower, "--report", out]);
+    expect(code).toBe(0);
+    const html = readFileSync(out, "utf8");
+    expect(html).toStartWith("<!DOCTYPE html>");
+    expect(html).toContain("base.json");
+    expect(html).toContain("slower.json");
+    expect(html.match(/<svg/g)).toHaveLength(1);
+    // Both curves, one per side and each in its own colour, in the one chart (legend swatches are short "h" paths).
+    const curves = [...html.matchAll(/class="line" stroke="([^"]+)" d="M[\d.]+ [\d.]+L/g)].map((m) => m[1]);
+    expect(curves).toHaveLength(2);
+    expect(new Set(curves).size).toBe(2);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)/);
+  });
+
+  // Each bad input: exit 2 and one line naming the file or the flag, nothing on stdout.
+  const errors: [string, () => string[], RegExp][] = [
+    ["a missing file", () => [base, join(dir, "missing.json")], /missing\.json: cannot read the result document \(no such file\)/],
+    ["invalid JSON", () => [file("broken.json", "{"), base], /broken\.json: not valid JSON/],
+    ["not a result document", () => [base, file("wrk.json", { tool: "wrk" })], /wrk\.json: not a minibench result document/],
+    ["one document only", () => [base], /two result documents are needed/],
+    ["nothing to match", () => [base, file("open.json", documentOf({ phase: "open", targetRps: 500 }))], /nothing to match: .*base\.json has closed c=20; .*open\.json has open 500 req\/s/],
+    ["a bad --fail-regression", () => [base, slower, "--fail-regression", "lots"], /--fail-regression: expected a percentage/],
+  ];
+  test.each(errors)("%s: exit 2, one line", async (_, args, message) => {
+    const { stdout, stderr, code } = await runCli(["compare", ...args(), "--json"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("nothing is written when the documents cannot be compared", async () => {
+    const out = join(dir, "never.html");
+    await runCli(["compare", base, join(dir, "missing.json"), "--report", out]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
