@@ -9,15 +9,22 @@ import { UsageError } from "../errors.ts";
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-function flagTable(args: ArgsDef): Map<string, "boolean" | "string"> {
-  const table = new Map<string, "boolean" | "string">();
+interface Flag {
+  /** The key of its definition. */
+  key: string;
+  kind: "boolean" | "string";
+}
+
+/** Every name a flag answers to (key, kebab-case, aliases, `no-` for booleans) → the flag. */
+function flagTable(args: ArgsDef): Map<string, Flag> {
+  const table = new Map<string, Flag>();
   for (const [key, def] of Object.entries(args)) {
     if (def.type === "positional") continue;
-    const kind = def.type === "boolean" ? "boolean" : "string";
+    const flag: Flag = { key, kind: def.type === "boolean" ? "boolean" : "string" };
     const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
     for (const name of [key, kebab(key), ...aliases]) {
-      table.set(name, kind);
-      if (kind === "boolean") table.set(`no-${name}`, kind);
+      table.set(name, flag);
+      if (flag.kind === "boolean") table.set(`no-${name}`, flag);
     }
   }
   return table;
@@ -26,7 +33,7 @@ function flagTable(args: ArgsDef): Map<string, "boolean" | "string"> {
 /** Whether `--name` takes the next argument as its value (for finding subcommand names). */
 export function takesValue(args: ArgsDef, token: string): boolean {
   if (!token.startsWith("-") || token.includes("=")) return false;
-  return flagTable(args).get(token.replace(/^--?/, "")) === "string";
+  return flagTable(args).get(token.replace(/^--?/, ""))?.kind === "string";
 }
 
 export function checkFlags(args: ArgsDef, rawArgs: readonly string[]): void {
@@ -43,7 +50,7 @@ export function checkFlags(args: ArgsDef, rawArgs: readonly string[]): void {
       continue;
     }
     const [name, inlineValue] = splitFlag(token);
-    const kind = table.get(name);
+    const kind = table.get(name)?.kind;
     if (kind === undefined) throw new UsageError(`unknown option ${token.split("=")[0]} (see --help)`);
     if (kind === "boolean" && inlineValue !== undefined) throw new UsageError(`${dashed(name)} takes no value`);
     if (kind === "string" && inlineValue === undefined) {
@@ -80,21 +87,13 @@ export function repeatedValues(rawArgs: readonly string[], names: readonly strin
 
 /** The keys of the flags that were given on the command line (not filled in from a default). */
 export function givenFlags(args: ArgsDef, rawArgs: readonly string[]): Set<string> {
+  const table = flagTable(args);
   const given = new Set<string>();
-  const byName = new Map<string, string>();
-  for (const [key, def] of Object.entries(args)) {
-    if (def.type === "positional") continue;
-    const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
-    for (const name of [key, kebab(key), ...aliases]) {
-      byName.set(name, key);
-      if (def.type === "boolean") byName.set(`no-${name}`, key);
-    }
-  }
   for (const token of rawArgs) {
     if (token === "--") break;
     if (!token.startsWith("-")) continue;
-    const key = byName.get(splitFlag(token)[0]);
-    if (key !== undefined) given.add(key);
+    const flag = table.get(splitFlag(token)[0]);
+    if (flag !== undefined) given.add(flag.key);
   }
   return given;
 }
