@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
+import { startServeChild } from "../src/server/child.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,15 +36,8 @@ function rssMb(pid: number): number {
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
-const server = Bun.spawn(pinned(0, [process.execPath, cli, "serve", "--port", "0", "--quiet"]), { stdout: "pipe", stderr: "inherit" });
-let line = "";
-const reader = server.stdout.getReader();
-while (!line.includes("\n")) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error("minibench serve exited before listening");
-  line += new TextDecoder().decode(value);
-}
-const url = line.trim().replace("listening on ", "");
+const server = await startServeChild([], pinned(0, [process.execPath, cli]));
+const url = server.url;
 
 const args = ["bench", "open", url, "--rps", values.rps!, "-d", values.duration!, "-c", values.concurrency!, "--warmup-sec", "1", "--repeat", "1", "--json", "--quiet"];
 const client = Bun.spawn(pinned(1, [process.execPath, cli, ...args]), { stdout: "pipe", stderr: "inherit" });
@@ -58,7 +52,7 @@ const sampler = setInterval(() => {
 }, Number(values.sample) * 1000);
 const output = await new Response(client.stdout).text();
 clearInterval(sampler);
-server.kill("SIGTERM");
+await server.stop();
 if ((await client.exited) !== 0) throw new Error(`bench open exited with ${client.exitCode}`);
 
 const run = JSON.parse(output).runs[0];

@@ -11,6 +11,7 @@
 import type { Socket } from "bun";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { startServeChild } from "../src/server/child.ts";
 
 const { values } = parseArgs({
   options: {
@@ -43,18 +44,11 @@ if (openFilesLimit("self") < needed) {
   process.exit(1);
 }
 
-const server = Bun.spawn(
-  [process.execPath, "src/cli.ts", "serve", "--port", "0", "--quiet", "--max-connections", String(connections + samples + 10), "--idle-timeout-ms", "600000"],
-  { cwd: new URL("../", import.meta.url).pathname, stdout: "pipe", stderr: "inherit" },
+const server = await startServeChild(
+  ["--max-connections", String(connections + samples + 10), "--idle-timeout-ms", "600000"],
+  [process.execPath, new URL("../src/cli.ts", import.meta.url).pathname],
 );
-const reader = server.stdout.getReader();
-let line = "";
-while (!line.includes("\n")) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error("the server exited before listening");
-  line += new TextDecoder().decode(value);
-}
-const port = Number(/:(\d+)\n/.exec(line)![1]);
+const port = Number(new URL(server.url).port);
 if (openFilesLimit(server.pid) < needed) console.error(`warning: the server's open-file limit is ${openFilesLimit(server.pid)}`);
 
 let closedCount = 0;
@@ -119,6 +113,5 @@ const pass = idleRss < 100 * 2 ** 20 && medianMs < 10;
 console.log(pass ? "target met: RSS < 100 MB, new request < 10 ms" : "target missed: RSS < 100 MB and new request < 10 ms");
 
 for (const socket of held) socket.terminate();
-server.kill("SIGTERM");
-await server.exited;
+await server.stop();
 process.exit(pass ? 0 : 1);

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { writeHtmlReport } from "../src/report/html.ts";
+import { startServeChild } from "../src/server/child.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CLI = join(ROOT, "src/cli.ts");
@@ -44,18 +45,11 @@ function findChromium(): string {
 }
 
 async function withServer<T>(body: (url: string) => Promise<T>): Promise<T> {
-  const server = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "--quiet"], { stdout: "pipe", stderr: "inherit" });
+  const server = await startServeChild([], [process.execPath, CLI]);
   try {
-    const reader = server.stdout.getReader();
-    let line = "";
-    while (!line.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the server exited before listening");
-      line += new TextDecoder().decode(value);
-    }
-    return await body(line.trim().replace("listening on ", ""));
+    return await body(server.url);
   } finally {
-    server.kill();
+    await server.stop();
   }
 }
 

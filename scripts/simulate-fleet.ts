@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ResultDocument } from "../src/report/document.ts";
+import { startServeChild } from "../src/server/child.ts";
 
 const CLI = resolve(import.meta.dir, "../src/cli.ts");
 
@@ -54,18 +55,6 @@ async function minibench(args: string[]): Promise<string> {
   return stdout;
 }
 
-async function startServer(): Promise<{ url: string; child: ReturnType<typeof Bun.spawn> }> {
-  const child = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "--quiet"], { stdout: "pipe", stderr: "inherit" });
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("minibench serve did not start");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { url: `${/listening on (\S+)/.exec(text)![1]!}/`, child };
-}
 
 /** The same split as the Kubernetes Job: integer shares that add up to the total exactly. */
 const shareOf = (index: number) => Math.floor(totalRps / generators) + (index < totalRps % generators ? 1 : 0);
@@ -89,7 +78,7 @@ function summary(name: string, document: ResultDocument): string {
 
 const read = (path: string) => JSON.parse(readFileSync(path, "utf8")) as ResultDocument;
 
-const server = await startServer();
+const server = await startServeChild([], [process.execPath, CLI]);
 try {
   console.error(`server ${server.url}; results in ${outDir}`);
 
@@ -118,6 +107,5 @@ try {
     console.log(`verdict (${point.label}): ` + point.metrics.map((m: { metric: string; changePct: number; verdict: string }) => `${m.metric} ${m.changePct >= 0 ? "+" : ""}${m.changePct.toFixed(1)}% ${m.verdict}`).join("; "));
   }
 } finally {
-  server.child.kill("SIGTERM");
-  await server.child.exited;
+  await server.stop();
 }

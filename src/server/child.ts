@@ -7,17 +7,22 @@ import { RunError } from "../errors.ts";
  */
 export interface ServeChild {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
 /** How to run this very program again: the compiled binary, or Bun with the entry script. */
-function selfCommand(): string[] {
+export function selfCommand(): string[] {
   const compiled = Bun.main.startsWith("/$bunfs/") || /^[A-Z]:\\~BUN\\/.test(Bun.main);
   return compiled ? [process.execPath] : [process.execPath, Bun.main];
 }
 
-export async function startServeChild(args: string[] = []): Promise<ServeChild> {
-  const child = Bun.spawn([...selfCommand(), "serve", "--port", "0", "--quiet", ...args], {
+/**
+ * Starts `minibench serve --port 0` with `args` and waits for its `listening on` line. `command`
+ * runs minibench (scripts pass Bun and `src/cli.ts`, possibly behind `taskset`).
+ */
+export async function startServeChild(args: string[] = [], command: string[] = selfCommand()): Promise<ServeChild> {
+  const child = Bun.spawn([...command, "serve", "--port", "0", "--quiet", ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "inherit",
@@ -39,6 +44,7 @@ export async function startServeChild(args: string[] = []): Promise<ServeChild> 
   }
   return {
     url: `${match[1]}/`,
+    pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       await child.exited;
