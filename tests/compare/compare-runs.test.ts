@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
+import { spawnServe, type ServeProcess } from "../server/helpers.ts";
 
 /**
  * compare on real measurements: closed runs against `minibench serve --delay-ms 3` and
@@ -18,21 +19,13 @@ import { runCli } from "../support/cli.ts";
  * "slower" at p90–max). Run together, every side meets the same machine, as an A/B test should.
  */
 
-const CLI = join(import.meta.dir, "../../src/cli.ts");
 const dir = mkdtempSync(join(tmpdir(), "minibench-compare-runs-"));
-const servers: ReturnType<typeof Bun.spawn>[] = [];
+const servers: ServeProcess[] = [];
 
 async function serve(delayMs: number): Promise<string> {
-  const child = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "--delay-ms", String(delayMs), "--quiet"], { stdout: "pipe", stderr: "inherit" });
-  servers.push(child);
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  return `${/listening on (\S+)/.exec(text)![1]!}/`;
+  const server = await spawnServe(["--delay-ms", String(delayMs), "--quiet"]);
+  servers.push(server);
+  return `http://127.0.0.1:${server.port}/`;
 }
 
 async function measure(url: string, startAtMs: number, name: string): Promise<string> {
@@ -56,8 +49,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of servers) child.kill("SIGTERM");
-  await Promise.all(servers.map((child) => child.exited));
+  for (const server of servers) server.proc.kill("SIGTERM");
+  await Promise.all(servers.map((server) => server.proc.exited));
 });
 
 interface Metric {

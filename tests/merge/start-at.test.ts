@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
+import { spawnServe, type ServeProcess } from "../server/helpers.ts";
 
 /**
  * --start-at, as several machines use it: three `bench closed` processes given one start time
@@ -10,27 +11,18 @@ import { runCli } from "../support/cli.ts";
  * each other and of the time asked for. Then their documents merge without a warning.
  */
 
-const CLI = join(import.meta.dir, "../../src/cli.ts");
 const dir = mkdtempSync(join(tmpdir(), "minibench-start-at-"));
-let server: ReturnType<typeof Bun.spawn>;
+let server: ServeProcess;
 let url: string;
 
 beforeAll(async () => {
-  const child = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "--quiet"], { stdout: "pipe", stderr: "inherit" });
-  server = child;
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  url = `${/listening on (\S+)/.exec(text)![1]!}/`;
+  server = await spawnServe(["--quiet"]);
+  url = `http://127.0.0.1:${server.port}/`;
 });
 
 afterAll(async () => {
-  server.kill("SIGTERM");
-  await server.exited;
+  server.proc.kill("SIGTERM");
+  await server.proc.exited;
 });
 
 /** Generous for a shared 2-core machine: the mechanism itself is within ~1 ms (a 1 ms sleep loop). */
