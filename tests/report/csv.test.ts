@@ -1,0 +1,51 @@
+import { expect, test } from "bun:test";
+import { CSV_COLUMNS, csv, csvField } from "../../src/report/csv.ts";
+import { summarizeRepeats } from "../../src/stats/summary.ts";
+import { LatencyRecorder, encodeHistogram } from "../../src/stats/histogram.ts";
+import { latencyMs, zeroErrors } from "../../src/stats/summary.ts";
+import type { RunResult } from "../../src/stats/result.ts";
+
+test("the header is exactly the contract's columns, in order", () => {
+  expect(CSV_COLUMNS.join(",")).toBe(
+    "batch_ts,phase,profile,url,concurrency,target_rps,achieved_rps,throughput_rps,repeats,requests,ok,errors,dropped,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms",
+  );
+});
+
+test("RFC 4180 quoting: commas, quotes and line breaks are quoted, quotes doubled; empty cells for null", () => {
+  expect(csvField("plain")).toBe("plain");
+  expect(csvField("a,b")).toBe('"a,b"');
+  expect(csvField('say "hi"')).toBe('"say ""hi"""');
+  expect(csvField("two\nlines")).toBe('"two\nlines"');
+  expect(csvField("cr\rhere")).toBe('"cr\rhere"');
+  expect(csvField(null)).toBe("");
+  expect(csvField(12.34567)).toBe("12.346");
+  expect(csvField(5000)).toBe("5000");
+});
+
+test("one row per measured point, numbers without units, CRLF line ends", () => {
+  const recorder = new LatencyRecorder();
+  for (const us of [100, 200, 300]) recorder.record(us);
+  const run: RunResult = {
+    phase: "closed",
+    concurrency: 4,
+    targetRps: null,
+    repeat: 1,
+    durationS: 1,
+    sent: 3,
+    requests: 3,
+    ok: 3,
+    dropped: 0,
+    errors: zeroErrors(),
+    statuses: { "200": 3 },
+    throughputRps: 3,
+    achievedRps: null,
+    latencyMs: latencyMs(recorder.histogram),
+    serviceTimeMs: null,
+    histogram: encodeHistogram(recorder.histogram),
+  };
+  const text = csv(summarizeRepeats([run]), { batchTs: "2026-01-01T00:00:00.000Z", url: "http://127.0.0.1:1/?a=1,2", profile: "" });
+  const lines = text.split("\r\n");
+  expect(lines).toHaveLength(3);
+  expect(lines[2]).toBe("");
+  expect(lines[1]).toBe('2026-01-01T00:00:00.000Z,closed,,"http://127.0.0.1:1/?a=1,2",4,,,3,1,3,3,0,0,0.2,0.2,0.3,0.3,0.3,0.3');
+});
