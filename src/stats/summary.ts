@@ -5,7 +5,7 @@
 import { decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.ts";
 import type { Histogram } from "./histogram.ts";
 import { ERROR_KINDS } from "./result.ts";
-import type { ErrorCounts, LatencyMs, Phase, RunResult } from "./result.ts";
+import type { ErrorCounts, LatencyMs, RunResult } from "./result.ts";
 
 const US_PER_MS = 1000;
 
@@ -83,17 +83,11 @@ export type LatencySpreadMs = Record<keyof LatencyMs, Spread>;
  * can tell a real difference from run-to-run noise. Counts are sums. `merged` is the latency
  * of every request of every repeat together — the distribution behind the whole point.
  */
-export interface GroupSummary {
-  phase: Phase;
-  concurrency: number;
-  targetRps: number | null;
+/** Which point, and its counts summed over the repeats: the same fields as a run's. */
+type PointCounts = Pick<RunResult, "phase" | "concurrency" | "targetRps" | "requests" | "ok" | "dropped" | "errors" | "statuses">;
+
+export interface GroupSummary extends PointCounts {
   repeats: number;
-  /** Sums over the repeats. */
-  requests: number;
-  ok: number;
-  dropped: number;
-  errors: ErrorCounts;
-  statuses: Record<string, number>;
   /** Median across repeats. */
   throughputRps: number;
   throughputRpsSpread: Spread;
