@@ -1,5 +1,6 @@
 import type { Socket, SocketHandler, TCPSocketListener } from "bun";
 import { DEFAULT_LIMITS, REQUEST_CLOSE, REQUEST_HEAD, RequestParser, type RequestLimits, type RequestSink } from "./request-parser.ts";
+import { deferAccept } from "./defer-accept.ts";
 import { buildResponses, type Responses } from "./responses.ts";
 
 export interface ServerOptions {
@@ -289,6 +290,8 @@ export function startServer(options: ServerOptions): RunningServer {
       },
     },
   });
+
+  deferAccept(listener.port);
 
   // One sweep for every deadline of every connection, instead of a timer per connection: a tick of
   // a tenth of the shortest timeout keeps each timeout within ~10% of its setting.

@@ -281,11 +281,12 @@ describe("timeouts", () => {
   test("a fresh connection that sends nothing is closed after the header timeout, without an answer", async () => {
     const client = await connect(serve({ headerTimeoutMs: 200 }));
     const startedAt = performance.now();
-    await client.untilClosed(3000);
+    await client.untilClosed(4000);
     const elapsedMs = client.closedAtMs - startedAt;
     expect(client.text).toBe("");
     expect(elapsedMs).toBeGreaterThanOrEqual(150);
-    expect(elapsedMs).toBeLessThan(1000);
+    // On Linux the kernel holds a silent connection for about a second before the server sees it.
+    expect(elapsedMs).toBeLessThan(process.platform === "linux" ? 2500 : 1000);
   });
 
   test("an idle keep-alive connection is closed after the idle timeout", async () => {
@@ -435,6 +436,16 @@ describe("connections", () => {
     expect(client.text.endsWith(response)).toBe(true);
   }, 20_000);
 
+  test("a connection is taken from the kernel only once its first bytes arrive (Linux: TCP_DEFER_ACCEPT)", async () => {
+    const server = serve();
+    const client = await connect(server);
+    await sleep(100);
+    expect(server.connectionCount()).toBe(process.platform === "linux" ? 0 : 1);
+    client.send(GET);
+    await client.untilText(OK.length);
+    expect(server.connectionCount()).toBe(1);
+  });
+
   test("a few hundred idle connections do not slow a new request", async () => {
     const server = serve();
     const idle: RawClient[] = [];
@@ -459,6 +470,8 @@ describe("stop", () => {
     const server = testServer({ delayMs: 300 });
     const busy = await connect(server);
     const idle = await connect(server);
+    idle.send(GET);
+    await idle.untilText(OK.length, 2000);
     busy.send(GET);
     await sleep(50);
     const stopping = server.stop();
@@ -466,7 +479,7 @@ describe("stop", () => {
     expect(busy.text).toBe(OK);
     await busy.untilClosed(1000);
     await idle.untilClosed(1000);
-    expect(idle.text).toBe("");
+    expect(idle.text).toBe(OK);
     expect(server.connectionCount()).toBe(0);
   });
 
