@@ -12,7 +12,11 @@ import { zeroErrors } from "../stats/summary.ts";
 export class Tally {
   /** Closed loop: from the send; open loop: from the intended send time (coordinated-omission corrected). */
   readonly latency = new LatencyRecorder();
-  /** From the moment the engine took the request: what a closed-loop tool would report. */
+  /**
+   * Open loop: from the moment the engine took the request, what a closed-loop tool would report.
+   * Not recorded in a closed loop, where each request is taken when it is meant to go: it would be
+   * `latency` again, at the cost of a second record per response.
+   */
   readonly service = new LatencyRecorder();
   /** Open loop: how late a request was sent although a connection was free. The floor of our accuracy. */
   readonly lag = new LatencyRecorder();
@@ -30,10 +34,16 @@ export class Tally {
   /** A connect failed with EMFILE: the user must raise `ulimit -n`. */
   outOfFileDescriptors = false;
 
+  /** An open loop's tally: it also records service time, and counts completions in its window. */
+  private readonly open: boolean;
+
+  /** A window end makes it an open loop's tally. */
   constructor(
     readonly fromUs: number,
     readonly windowEndUs = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.open = windowEndUs !== Number.POSITIVE_INFINITY;
+  }
 
   counts(intendedUs: number): boolean {
     return intendedUs >= this.fromUs;
@@ -53,9 +63,11 @@ export class Tally {
     else if (status >= 400) this.errors.status_4xx++;
     else this.ok++;
     this.latency.record(nowUs - intendedUs);
-    this.service.record(nowUs - sentUs);
     this.lastCompletionUs = nowUs;
-    if (nowUs <= this.windowEndUs) this.completedInWindow++;
+    if (this.open) {
+      this.service.record(nowUs - sentUs);
+      if (nowUs <= this.windowEndUs) this.completedInWindow++;
+    }
   }
 
   onError(kind: ErrorKind, intendedUs: number, nowUs: number): void {
