@@ -1,4 +1,3 @@
-import { dlopen, FFIType } from "bun:ffi";
 import { readdirSync } from "node:fs";
 
 /**
@@ -27,18 +26,20 @@ const DEFER_SECONDS = 1;
 const LIBC_NAMES = ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`];
 
 const SYMBOLS = {
-  getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-  setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-  getsockname: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
+  setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
+  getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },
 } as const;
 
-type Libc = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"];
+type Libc = ReturnType<typeof import("bun:ffi").dlopen<typeof SYMBOLS>>["symbols"];
 
 let libc: Libc | null | undefined;
 
 function openLibc(): Libc | null {
   if (libc !== undefined) return libc;
   libc = null;
+  // Loaded here, not imported: only a Linux server needs it, and loading it costs start-up time.
+  const { dlopen } = require("bun:ffi") as typeof import("bun:ffi");
   for (const name of LIBC_NAMES) {
     try {
       libc = dlopen(name, SYMBOLS).symbols;
