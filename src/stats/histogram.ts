@@ -33,26 +33,78 @@ export function createLatencyHistogram(): Histogram {
   });
 }
 
+// The bucket layout of that shape (lowest 1 µs, 3 significant digits): 2048 sub-buckets, so values
+// below 2048 µs each have their own count, and every doubling above gets 1024 more.
+const SUB_BUCKET_BITS = 11;
+const HALF_SUB_BUCKET_BITS = SUB_BUCKET_BITS - 1;
+const countsIndex = (us: number): number => {
+  const bucket = Math.max(0, 32 - SUB_BUCKET_BITS - Math.clz32(us));
+  return (bucket << HALF_SUB_BUCKET_BITS) + (us >>> bucket);
+};
+/** The lowest value of the sub-bucket at `index`: one that HdrHistogram records at the same index. */
+const valueAtIndex = (index: number): number => {
+  if (index < 1 << SUB_BUCKET_BITS) return index;
+  const bucket = (index >> HALF_SUB_BUCKET_BITS) - 1;
+  return (index - (bucket << HALF_SUB_BUCKET_BITS)) * 2 ** bucket;
+};
+
 /**
  * Records latencies in integer microseconds. Never throws on a bad value: a negative, NaN or
  * too-large latency is a measurement anomaly to report (`outOfRangeCount`), not a reason to
  * lose the run.
+ *
+ * The hot path counts into its own array laid out as HdrHistogram's, with integer arithmetic:
+ * HdrHistogram's own recordValue finds the bucket with a logarithm and two powers, several times
+ * the cost. The counts move into the histogram when it is read, exactly as if each value had been
+ * recorded there (minimum and maximum included).
  */
 export class LatencyRecorder {
-  readonly histogram: Histogram = createLatencyHistogram();
+  private readonly target: Histogram = createLatencyHistogram();
+  private readonly counts = new Uint32Array(countsIndex(HIGHEST_TRACKABLE_US) + 1);
+  private unflushed = 0;
+  private maxUs = 0;
+  private minNonZeroUs = Number.POSITIVE_INFINITY;
   /** Values that were clamped (negative or NaN → 0, above one hour → one hour) before recording. */
   outOfRangeCount = 0;
 
-  /** Hot path (hundreds of thousands of calls per second): one floor, one range test. */
+  /** Hot path (hundreds of thousands of calls per second): one floor, one range test, one count. */
   record(latencyUs: number): void {
-    const flooredUs = Math.floor(latencyUs);
+    let us = Math.floor(latencyUs);
     // Written so NaN fails the test too: `!(NaN >= 0)` is true.
-    if (flooredUs >= 0 && flooredUs <= HIGHEST_TRACKABLE_US) {
-      this.histogram.recordValue(flooredUs);
-      return;
+    if (!(us >= 0 && us <= HIGHEST_TRACKABLE_US)) {
+      this.outOfRangeCount++;
+      us = us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : 0;
     }
-    this.outOfRangeCount++;
-    this.histogram.recordValue(flooredUs > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : 0);
+    this.counts[countsIndex(us)]!++;
+    if (us > this.maxUs) this.maxUs = us;
+    if (us < this.minNonZeroUs && us > 0) this.minNonZeroUs = us;
+    this.unflushed++;
+  }
+
+  /** Everything recorded so far. */
+  get histogram(): Histogram {
+    if (this.unflushed > 0) this.flush();
+    return this.target;
+  }
+
+  private flush(): void {
+    const counts = this.counts;
+    const maxIndex = countsIndex(this.maxUs);
+    const minIndex = this.minNonZeroUs === Number.POSITIVE_INFINITY ? -1 : countsIndex(this.minNonZeroUs);
+    for (let index = 0; index < counts.length; index++) {
+      const count = counts[index]!;
+      if (count === 0) continue;
+      counts[index] = 0;
+      // Any value of a sub-bucket lands at its index; the exact extremes keep min and max exact.
+      if (index === minIndex && index === maxIndex) {
+        this.target.recordValueWithCount(this.minNonZeroUs, 1);
+        this.target.recordValueWithCount(this.maxUs, count - 1);
+      } else {
+        const valueUs = index === maxIndex ? this.maxUs : index === minIndex ? this.minNonZeroUs : valueAtIndex(index);
+        this.target.recordValueWithCount(valueUs, count);
+      }
+    }
+    this.unflushed = 0;
   }
 }
 

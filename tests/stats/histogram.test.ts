@@ -87,6 +87,65 @@ describe("accuracy: recorded percentiles stay within 0.1% of the exact ones", ()
   });
 });
 
+/** What HdrHistogram itself makes of the values, recorded one by one with its own recordValue. */
+function referenceOf(valuesUs: readonly number[]): Histogram {
+  const histogram = createLatencyHistogram();
+  for (const valueUs of valuesUs) histogram.recordValue(Math.floor(valueUs));
+  return histogram;
+}
+
+/** Bucket edges, where an off-by-one in the bucket arithmetic would show. */
+const EDGES_US = [0, 1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 4097, HIGHEST_TRACKABLE_US - 1, HIGHEST_TRACKABLE_US];
+for (let bits = 12; bits <= 31; bits++) EDGES_US.push(2 ** bits - 1, 2 ** bits, 2 ** bits + 1);
+
+describe("the recorder's histogram is exactly what HdrHistogram records", () => {
+  for (const [name, draw] of DISTRIBUTIONS) {
+    test.each(SEEDS)(`${name}, seed %d`, (seed) => {
+      const random = seededRandom(seed);
+      const valuesUs = Array.from({ length: 1 + Math.floor(random() * 5000) }, () => draw(random));
+      const recorded = recorderOf(valuesUs).histogram;
+      const reference = referenceOf(valuesUs);
+      expect(fingerprint(recorded)).toEqual(fingerprint(reference));
+      expect(hgrm(recorded)).toBe(hgrm(reference));
+      expect([recorded.minNonZeroValue, recorded.maxValue]).toEqual([reference.minNonZeroValue, reference.maxValue]);
+    });
+  }
+
+  test("at every bucket edge, one value at a time and all together", () => {
+    for (const valueUs of EDGES_US) {
+      const recorded = recorderOf([valueUs]).histogram;
+      const reference = referenceOf([valueUs]);
+      expect({ valueUs, encoded: encodeHistogram(recorded), max: recorded.maxValue, min: recorded.minNonZeroValue }).toEqual({
+        valueUs,
+        encoded: encodeHistogram(reference),
+        max: reference.maxValue,
+        min: reference.minNonZeroValue,
+      });
+    }
+    expect(hgrm(recorderOf(EDGES_US).histogram)).toBe(hgrm(referenceOf(EDGES_US)));
+  });
+
+  test("the smallest and largest value sharing a sub-bucket, and only zeros, keep min and max exact", () => {
+    for (const valuesUs of [[1_000_000, 1_000_100, 1_000_200], [5000, 5001], [0, 0, 0], [0, 3_000_000_001], [0, 5001, 9000]]) {
+      const recorded = recorderOf(valuesUs).histogram;
+      const reference = referenceOf(valuesUs);
+      expect([recorded.minNonZeroValue, recorded.maxValue, hgrm(recorded)]).toEqual([reference.minNonZeroValue, reference.maxValue, hgrm(reference)]);
+    }
+  });
+
+  test("values recorded after the histogram was read are added to it", () => {
+    const random = seededRandom(11);
+    const valuesUs = Array.from({ length: 6000 }, () => logUniformUs(random, 1, 60_000_000));
+    const recorder = new LatencyRecorder();
+    for (const [i, valueUs] of valuesUs.entries()) {
+      recorder.record(valueUs);
+      if (i % 1000 === 0) expect(recorder.histogram.totalCount).toBe(i + 1);
+    }
+    expect(fingerprint(recorder.histogram)).toEqual(fingerprint(referenceOf(valuesUs)));
+    expect(hgrm(recorder.histogram)).toBe(hgrm(referenceOf(valuesUs)));
+  });
+});
+
 describe("merge is exact", () => {
   test.each(SEEDS)("merging the histograms of a random split equals recording everything in one, seed %d", (seed) => {
     const random = seededRandom(seed);
