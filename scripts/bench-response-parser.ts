@@ -3,8 +3,9 @@
  *
  *   bun scripts/bench-response-parser.ts [responses=1000000]
  *
- * Three shapes: many pipelined responses per read (the parser's inner loops), one response per
- * read (closed loop without pipelining: the per-call cost dominates), and chunked responses.
+ * Four shapes: many pipelined responses per read (the parser's inner loops), one response per
+ * read (closed loop without pipelining: the per-call cost dominates), nginx's own response (the
+ * fields of a real server, Connection included), and chunked responses.
  */
 import { ResponseParser } from "../src/client/response-parser.ts";
 
@@ -13,6 +14,9 @@ const encode = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 const LENGTH =
   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 2\r\n\r\nok";
+/** nginx's answer to `return 200 "ok"` on a keep-alive connection, byte for byte. */
+const NGINX =
+  "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Sun, 29 Nov 2026 06:35:09 GMT\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
 const CHUNKED =
   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n";
 
@@ -43,5 +47,6 @@ function bench(name: string, response: string, perRead: number): void {
 
 bench("Content-Length, 600 per read", LENGTH, 600);
 bench("Content-Length, 1 per read", LENGTH, 1);
+bench("nginx keep-alive, 1 per read", NGINX, 1);
 bench("chunked, 600 per read", CHUNKED, 600);
 bench("chunked, 1 per read", CHUNKED, 1);

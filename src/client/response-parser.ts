@@ -66,8 +66,8 @@ for (let c = SP; c <= 0xff; c++) TEXT[c] = c === 0x7f ? 0 : 1;
 
 const HTTP_1_DOT = bytesOf("HTTP/1.");
 
-// The three fields that decide framing and reuse, as bits of a candidate set narrowed byte by byte
-// while a name arrives (it may arrive split, so it cannot be compared whole).
+// The three fields that decide framing and reuse. A name that arrives whole is compared whole; one
+// split across reads is matched as bits of a candidate set, narrowed byte by byte as it arrives.
 const CONTENT_LENGTH_NAME = bytesOf("content-length");
 const TRANSFER_ENCODING_NAME = bytesOf("transfer-encoding");
 const CONNECTION_NAME = bytesOf("connection");
@@ -76,6 +76,15 @@ const TRANSFER_ENCODING = 2;
 const CONNECTION = 4;
 const ALL_FIELDS = CONTENT_LENGTH | TRANSFER_ENCODING | CONNECTION;
 const NO_FIELD = 0;
+
+/** Which of the three fields the name at bytes[from, from + length) is, in any case; NO_FIELD if none. */
+function fieldNamed(bytes: Uint8Array, from: number, length: number): number {
+  const name = length === 14 ? CONTENT_LENGTH_NAME : length === 17 ? TRANSFER_ENCODING_NAME : length === 10 ? CONNECTION_NAME : null;
+  if (name === null) return NO_FIELD;
+  // `| 0x20` lower-cases letters; no other token byte becomes a letter or "-" by it.
+  for (let k = 0; k < length; k++) if ((bytes[from + k]! | 0x20) !== name[k]) return NO_FIELD;
+  return length === 14 ? CONTENT_LENGTH : length === 17 ? TRANSFER_ENCODING : CONNECTION;
+}
 
 const CLOSE_TOKEN = bytesOf("close");
 const KEEP_ALIVE_TOKEN = bytesOf("keep-alive");
@@ -272,6 +281,19 @@ export class ResponseParser {
           continue;
         }
         case FIELD_NAME: {
+          // Fast path: the whole name is in this read, so it is compared once, whole, at its end.
+          if (this.nameLength === 0) {
+            let j = i;
+            while (j < end && TCHAR[bytes[j]!]) j++;
+            if (j < end) {
+              if (bytes[j] !== COLON) return this.fail("invalid header field name");
+              this.sawField = true;
+              this.startField(fieldNamed(bytes, i, j - i));
+              this.state = FIELD_VALUE;
+              i = j + 1;
+              continue;
+            }
+          }
           let n = this.nameLength;
           let candidates = this.nameCandidates;
           let b = 0;
