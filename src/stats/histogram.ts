@@ -59,7 +59,8 @@ const valueAtIndex = (index: number): number => {
  * recorded there (minimum and maximum included).
  */
 export class LatencyRecorder {
-  private readonly target: Histogram = createLatencyHistogram();
+  /** Made when first read: a recorder nobody reads (service time in a closed loop) costs only its counts. */
+  private target: Histogram | null = null;
   private readonly counts = new Uint32Array(countsIndex(HIGHEST_TRACKABLE_US) + 1);
   private unflushed = 0;
   private maxUs = 0;
@@ -83,11 +84,12 @@ export class LatencyRecorder {
 
   /** Everything recorded so far. */
   get histogram(): Histogram {
-    if (this.unflushed > 0) this.flush();
-    return this.target;
+    const target = (this.target ??= createLatencyHistogram());
+    if (this.unflushed > 0) this.flush(target);
+    return target;
   }
 
-  private flush(): void {
+  private flush(target: Histogram): void {
     const counts = this.counts;
     const maxIndex = countsIndex(this.maxUs);
     const minIndex = this.minNonZeroUs === Number.POSITIVE_INFINITY ? -1 : countsIndex(this.minNonZeroUs);
@@ -97,11 +99,11 @@ export class LatencyRecorder {
       counts[index] = 0;
       // Any value of a sub-bucket lands at its index; the exact extremes keep min and max exact.
       if (index === minIndex && index === maxIndex) {
-        this.target.recordValueWithCount(this.minNonZeroUs, 1);
-        this.target.recordValueWithCount(this.maxUs, count - 1);
+        target.recordValueWithCount(this.minNonZeroUs, 1);
+        target.recordValueWithCount(this.maxUs, count - 1);
       } else {
         const valueUs = index === maxIndex ? this.maxUs : index === minIndex ? this.minNonZeroUs : valueAtIndex(index);
-        this.target.recordValueWithCount(valueUs, count);
+        target.recordValueWithCount(valueUs, count);
       }
     }
     this.unflushed = 0;
