@@ -1,6 +1,8 @@
-import type { Socket, SocketHandler } from "bun";
+import type { SocketHandler } from "bun";
+import { lookup } from "node:dns/promises";
 import type { ErrorKind } from "../stats/result.ts";
 import { nowUs } from "./clock.ts";
+import { epoll, type EpollHandler, type SocketAddress } from "./epoll.ts";
 import { outOfFiles } from "./fd-limit.ts";
 import { PARSE_ERROR, ResponseParser, type ResponseSink } from "./response-parser.ts";
 import { Tally } from "./tally.ts";
@@ -21,6 +23,24 @@ export interface EngineOptions {
   pipeline: number;
   keepAlive: boolean;
   timeoutMs: number;
+  /** Which sockets carry the requests: Bun.connect's, or the epoll layer's (see epoll.ts). */
+  sockets: SocketLayer;
+}
+
+export type SocketLayer = "bun" | "epoll";
+
+/** The epoll layer where it can serve (Linux, plain HTTP), else Bun.connect. */
+export function bestSocketLayer(target: Target): SocketLayer {
+  return !target.tls && epoll() !== null ? "epoll" : "bun";
+}
+
+/** What the engine uses of a socket, Bun's or the epoll layer's. */
+interface ClientSocket {
+  readonly data: Connection;
+  /** Bytes taken; fewer means a drain follows, -1 that the socket is gone. */
+  write(bytes: Uint8Array): number;
+  end(): void;
+  terminate(): void;
 }
 
 export interface EngineListener {
@@ -39,7 +59,7 @@ const OPEN = 2;
 
 class Connection implements ResponseSink {
   state = DISCONNECTED;
-  socket: Socket<Connection> | null = null;
+  socket: ClientSocket | null = null;
   readonly parser: ResponseParser;
   /** In-flight requests, oldest first: when each was meant to go and when the engine took it. */
   readonly intendedUs: Float64Array;
@@ -89,7 +109,9 @@ export class Engine {
   private readonly waitingToConnect: Connection[] = [];
   private readonly sweep: ReturnType<typeof setInterval>;
   private closed = false;
-  private readonly handler: SocketHandler<Connection>;
+  private readonly handler: SocketHandler<Connection> & EpollHandler<Connection>;
+  /** The target's address, for the epoll layer; resolved by open(). */
+  private address: SocketAddress | null = null;
   /** Told of each connection attempt's outcome while `open()` waits. */
   private onSettled: ((error: string | null) => void) | null = null;
 
@@ -123,6 +145,14 @@ export class Engine {
    * Returns the error of the last failure when no connection could be opened, else null.
    */
   async open(): Promise<string | null> {
+    if (this.options.sockets === "epoll") {
+      const { hostname, port } = this.options.target;
+      try {
+        this.address = epoll()!.address((await lookup(hostname)).address, port);
+      } catch (error) {
+        return (error as { code?: string }).code ?? String(error);
+      }
+    }
     const count = this.options.keepAlive ? this.connections.length : 1;
     let opened = 0;
     let settled = 0;
@@ -203,6 +233,10 @@ export class Engine {
     this.connecting++;
     connection.parser.reset();
     connection.detached = false;
+    if (this.address !== null) {
+      epoll()!.connect(this.address, connection, this.handler);
+      return;
+    }
     const { target } = this.options;
     Bun.connect<Connection>({
       hostname: target.hostname,
@@ -219,7 +253,7 @@ export class Engine {
     if (next !== undefined && !this.closed) this.connect(next);
   }
 
-  private opened(connection: Connection, socket: Socket<Connection>): void {
+  private opened(connection: Connection, socket: ClientSocket): void {
     this.connectDone();
     if (this.closed) {
       socket.terminate();
@@ -243,15 +277,16 @@ export class Engine {
     this.failInFlight(connection, "connect", nowUs());
   }
 
-  private socketHandler(): SocketHandler<Connection> {
+  /** One handler for every socket of either layer: it uses only what both offer (ClientSocket). */
+  private socketHandler(): SocketHandler<Connection> & EpollHandler<Connection> {
     const engine = this;
     const tls = this.options.target.tls;
     return {
-      open(socket) {
+      open(socket: ClientSocket) {
         // A TLS connection is usable once its handshake succeeded.
         if (!tls) engine.opened(socket.data, socket);
       },
-      handshake(socket, success, authorizationError) {
+      handshake(socket: ClientSocket, success: boolean, authorizationError: Error | null) {
         const connection = socket.data;
         if (success || engine.options.target.insecure) {
           engine.opened(connection, socket);
@@ -264,11 +299,11 @@ export class Engine {
         engine.failInFlight(connection, "tls", nowUs());
         engine.announce();
       },
-      connectError(socket, error) {
+      connectError(socket: ClientSocket, error: Error) {
         engine.connectFailed(socket.data, error);
         engine.announce();
       },
-      data(socket, chunk) {
+      data(socket: ClientSocket, chunk: Uint8Array) {
         const connection = socket.data;
         if (connection.socket !== socket) return;
         // Requests sent while this read is handled are written together at its end.
@@ -284,14 +319,14 @@ export class Engine {
         connection.handlingData = false;
         if (connection.unsent > 0 && connection.state === OPEN) engine.writeUnsent(connection);
       },
-      drain(socket) {
+      drain(socket: ClientSocket) {
         const connection = socket.data;
         if (connection.socket !== socket || connection.pending === null) return;
         const pending = connection.pending;
         connection.pending = null;
         engine.write(connection, pending);
       },
-      close(socket, error) {
+      close(socket: ClientSocket, error?: Error) {
         const connection = socket.data;
         if (connection.socket !== socket) return;
         // A body delimited by the connection's end completes now.

@@ -1,3 +1,4 @@
+import type { SocketLayer } from "../client/engine.ts";
 import type { Target } from "../client/target.ts";
 import type { Profile } from "./bench-config.ts";
 
@@ -12,6 +13,8 @@ export interface LoadOptions {
   pipeline: number;
   timeoutMs: number;
   threads: number;
+  /** The sockets of a closed loop; the best there is when unset (tests set it to check both). */
+  sockets?: SocketLayer;
 }
 
 export interface ClosedRun {

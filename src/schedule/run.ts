@@ -1,4 +1,4 @@
-import { Engine } from "../client/engine.ts";
+import { bestSocketLayer, Engine, type SocketLayer } from "../client/engine.ts";
 import { openFileLimit, outOfFiles, RUNTIME_FILES } from "../client/fd-limit.ts";
 import { nowUs } from "../client/clock.ts";
 import { Tally } from "../client/tally.ts";
@@ -25,7 +25,7 @@ export interface RunHooks {
   onTally?(tally: Tally, repeat: number): void;
 }
 
-async function openEngine(load: LoadOptions, connections: number): Promise<Engine> {
+async function openEngine(load: LoadOptions, connections: number, sockets: SocketLayer): Promise<Engine> {
   const limit = openFileLimit();
   if (limit !== null && connections + RUNTIME_FILES > limit) {
     throw new RunError(
@@ -38,6 +38,7 @@ async function openEngine(load: LoadOptions, connections: number): Promise<Engin
     pipeline: load.pipeline,
     keepAlive: load.keepAlive,
     timeoutMs: load.timeoutMs,
+    sockets,
   });
   const error = await engine.open();
   if (error !== null) {
@@ -50,7 +51,7 @@ async function openEngine(load: LoadOptions, connections: number): Promise<Engin
 }
 
 export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
-  const engine = await openEngine(load, run.concurrency);
+  const engine = await openEngine(load, run.concurrency, load.sockets ?? bestSocketLayer(load.target));
   const results: RunResult[] = [];
   try {
     engine.tally = new Tally(0);
@@ -73,7 +74,8 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
 
 export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks = {}): Promise<RunResult[]> {
   const connections = Math.ceil(run.concurrency / load.pipeline);
-  const engine = await openEngine(load, connections);
+  // Bun.connect: the epoll layer would hold the waker's messages back for up to a few milliseconds.
+  const engine = await openEngine(load, connections, "bun");
   const waker = await Waker.start();
   const results: RunResult[] = [];
   try {

@@ -73,81 +73,166 @@ function expectAccounted(run: RunResult, requests: number): void {
   expect(run.ok + totalErrors(run.errors)).toBe(run.requests);
 }
 
-describe("closed loop against minibench serve", () => {
-  test("keep-alive: every request ok, exact count", async () => {
-    const server = serve();
-    const [run] = await runClosed(load(server.port), closed(2000, 10, { warmup: 100 }), "closed");
-    expectAccounted(run!, 2000);
-    expect(run!.ok).toBe(2000);
-    expect(run!.statuses).toEqual({ "200": 2000 });
-    expect(run!.throughputRps).toBeGreaterThan(0);
-  });
+// Closed loops run on either socket layer (epoll where it can, Bun.connect elsewhere): both must
+// pass every test.
+describe.each(["bun", "epoll"] as const)("%s sockets:", (sockets) => {
+  const loadOn = (port: number, options: Parameters<typeof load>[1] = {}): LoadOptions => ({ ...load(port, options), sockets });
 
-  test("a new connection per request", async () => {
-    const server = serve();
-    const [run] = await runClosed(load(server.port, { keepAlive: false }), closed(500, 5), "closed");
-    expectAccounted(run!, 500);
-    expect(run!.ok).toBe(500);
-  });
+  describe("closed loop against minibench serve", () => {
+    test("keep-alive: every request ok, exact count", async () => {
+      const server = serve();
+      const [run] = await runClosed(loadOn(server.port), closed(2000, 10, { warmup: 100 }), "closed");
+      expectAccounted(run!, 2000);
+      expect(run!.ok).toBe(2000);
+      expect(run!.statuses).toEqual({ "200": 2000 });
+      expect(run!.throughputRps).toBeGreaterThan(0);
+    });
 
-  test("pipelining, and repeats that each count their own requests", async () => {
-    const server = serve();
-    const runs = await runClosed(load(server.port, { pipeline: 8 }), closed(1000, 4, { repeat: 3, warmup: 50 }), "closed");
-    expect(runs.map((r) => r.ok)).toEqual([1000, 1000, 1000]);
-    expect(runs.map((r) => r.repeat)).toEqual([1, 2, 3]);
-  });
-
-  test("a server that closes after each response: reconnect and carry on", async () => {
-    const server = serve({ closeEach: true });
-    const [run] = await runClosed(load(server.port), closed(300, 3), "closed");
-    expectAccounted(run!, 300);
-    expect(run!.ok).toBe(300);
-  });
-
-  test("HEAD responses carry no body", async () => {
-    const server = serve({ bodySize: 100 });
-    const [run] = await runClosed(load(server.port, { method: "HEAD" }), closed(200, 2), "closed");
-    expect(run!.ok).toBe(200);
-  });
-
-  test("a duration-bound run stops on time", async () => {
-    const server = serve();
-    const started = performance.now();
-    const [run] = await runClosed(load(server.port), closed(0, 4, { requests: null, durationS: 0.5 }), "closed");
-    const elapsedMs = performance.now() - started;
-    expect(elapsedMs).toBeGreaterThan(450);
-    expect(elapsedMs).toBeLessThan(3000);
-    expect(run!.ok).toBeGreaterThan(10);
-    expect(run!.ok + totalErrors(run!.errors)).toBe(run!.requests);
-  });
-});
-
-describe("closed loop against other real servers", () => {
-  test("Bun.serve, keep-alive and not", async () => {
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello") });
-    servers.push({ stop: () => server.stop(true) });
-    for (const keepAlive of [true, false]) {
-      const [run] = await runClosed(load(server.port!, { keepAlive }), closed(500, 4), "closed");
+    test("a new connection per request", async () => {
+      const server = serve();
+      const [run] = await runClosed(loadOn(server.port, { keepAlive: false }), closed(500, 5), "closed");
       expectAccounted(run!, 500);
       expect(run!.ok).toBe(500);
-    }
-  });
-
-  test("node:http with chunked bodies, keep-alive and not", async () => {
-    const { createServer } = await import("node:http");
-    const server = createServer((_request, response) => {
-      response.write("chunk one,");
-      response.write("chunk two");
-      response.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    servers.push({ stop: () => server.close() });
-    const port = (server.address() as { port: number }).port;
-    for (const keepAlive of [true, false]) {
-      const [run] = await runClosed(load(port, { keepAlive }), closed(300, 3), "closed");
+
+    test("pipelining, and repeats that each count their own requests", async () => {
+      const server = serve();
+      const runs = await runClosed(loadOn(server.port, { pipeline: 8 }), closed(1000, 4, { repeat: 3, warmup: 50 }), "closed");
+      expect(runs.map((r) => r.ok)).toEqual([1000, 1000, 1000]);
+      expect(runs.map((r) => r.repeat)).toEqual([1, 2, 3]);
+    });
+
+    test("a server that closes after each response: reconnect and carry on", async () => {
+      const server = serve({ closeEach: true });
+      const [run] = await runClosed(loadOn(server.port), closed(300, 3), "closed");
       expectAccounted(run!, 300);
       expect(run!.ok).toBe(300);
-    }
+    });
+
+    test("HEAD responses carry no body", async () => {
+      const server = serve({ bodySize: 100 });
+      const [run] = await runClosed(loadOn(server.port, { method: "HEAD" }), closed(200, 2), "closed");
+      expect(run!.ok).toBe(200);
+    });
+
+    test("a duration-bound run stops on time", async () => {
+      const server = serve();
+      const started = performance.now();
+      const [run] = await runClosed(loadOn(server.port), closed(0, 4, { requests: null, durationS: 0.5 }), "closed");
+      const elapsedMs = performance.now() - started;
+      expect(elapsedMs).toBeGreaterThan(450);
+      expect(elapsedMs).toBeLessThan(3000);
+      expect(run!.ok).toBeGreaterThan(10);
+      expect(run!.ok + totalErrors(run!.errors)).toBe(run!.requests);
+    });
+  });
+
+  describe("closed loop against other real servers", () => {
+    test("Bun.serve, keep-alive and not", async () => {
+      const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello") });
+      servers.push({ stop: () => server.stop(true) });
+      for (const keepAlive of [true, false]) {
+        const [run] = await runClosed(loadOn(server.port!, { keepAlive }), closed(500, 4), "closed");
+        expectAccounted(run!, 500);
+        expect(run!.ok).toBe(500);
+      }
+    });
+
+    test("node:http with chunked bodies, keep-alive and not", async () => {
+      const { createServer } = await import("node:http");
+      const server = createServer((_request, response) => {
+        response.write("chunk one,");
+        response.write("chunk two");
+        response.end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      servers.push({ stop: () => server.close() });
+      const port = (server.address() as { port: number }).port;
+      for (const keepAlive of [true, false]) {
+        const [run] = await runClosed(loadOn(port, { keepAlive }), closed(300, 3), "closed");
+        expectAccounted(run!, 300);
+        expect(run!.ok).toBe(300);
+      }
+    });
+  });
+
+  describe("closed loop against hostile servers", () => {
+    test("an unreachable target stops at once with a clear error", async () => {
+      const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const port = listener.port;
+      listener.stop(true);
+      const promise = runClosed(loadOn(port), closed(10, 1), "closed");
+      await expect(promise).rejects.toBeInstanceOf(RunError);
+      await expect(runClosed(loadOn(port), closed(10, 1), "closed")).rejects.toThrow(/cannot connect to 127\.0\.0\.1:\d+: ECONNREFUSED/);
+    });
+
+    test("503s are counted as status_5xx and their latency recorded", async () => {
+      const listener = hostile((socket, i) =>
+        socket.write(i % 2 === 0 ? "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+      );
+      const [run] = await runClosed(loadOn(listener.port), closed(100, 1), "closed");
+      expectAccounted(run!, 100);
+      expect(run!.errors.status_5xx).toBe(50);
+      expect(run!.ok).toBe(50);
+      expect(run!.statuses).toEqual({ "200": 50, "503": 50 });
+      expect(run!.latencyMs.max).toBeGreaterThan(0);
+    });
+
+    test("resets are counted by kind, the run carries on", async () => {
+      const listener = hostile((socket, i) => {
+        if (i % 4 === 3) socket.terminate();
+        else socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      });
+      const [run] = await runClosed(loadOn(listener.port), closed(200, 1), "closed");
+      expectAccounted(run!, 200);
+      expect(run!.errors.reset).toBe(50);
+      expect(run!.ok).toBe(150);
+    });
+
+    test("a server that never answers: every request times out", async () => {
+      const listener = hostile(() => {});
+      const [run] = await runClosed(loadOn(listener.port, { timeoutMs: 100 }), closed(6, 2), "closed");
+      expectAccounted(run!, 6);
+      expect(run!.errors.timeout).toBe(6);
+    });
+
+    test("a malformed status line is a parse error", async () => {
+      const listener = hostile((socket, i) => socket.write(i % 2 === 0 ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" : "HTPP/1.1 200 OK\r\n\r\n"));
+      const [run] = await runClosed(loadOn(listener.port), closed(40, 1), "closed");
+      expectAccounted(run!, 40);
+      expect(run!.errors.parse).toBe(20);
+      expect(run!.ok).toBe(20);
+    });
+
+    test("chunked bodies cut at odd boundaries", async () => {
+      const response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: 1\r\n\r\n";
+      const listener = hostile((socket) => {
+        let at = 0;
+        for (const size of [1, 7, 2, 13, 5]) socket.write(response.slice(at, (at += size)));
+        socket.write(response.slice(at));
+      });
+      const [run] = await runClosed(loadOn(listener.port), closed(100, 2), "closed");
+      expectAccounted(run!, 100);
+      expect(run!.ok).toBe(100);
+    });
+
+    test("a connection closed before the whole response counts as closed", async () => {
+      const listener = hostile((socket, i) => {
+        if (i % 5 === 4) socket.end("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
+        else socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      });
+      const [run] = await runClosed(loadOn(listener.port), closed(100, 1), "closed");
+      expectAccounted(run!, 100);
+      expect(run!.errors.closed).toBe(20);
+      expect(run!.ok).toBe(80);
+    });
+
+    test("bodies delimited by the connection's end", async () => {
+      const listener = hostile((socket) => socket.end("HTTP/1.1 200 OK\r\n\r\nuntil the end"));
+      const [run] = await runClosed(loadOn(listener.port), closed(50, 2), "closed");
+      expectAccounted(run!, 50);
+      expect(run!.ok).toBe(50);
+    });
   });
 });
 
@@ -180,85 +265,6 @@ describe("https", () => {
       expectAccounted(run!, 200);
       expect(run!.ok).toBe(200);
     }
-  });
-});
-
-describe("closed loop against hostile servers", () => {
-  test("an unreachable target stops at once with a clear error", async () => {
-    const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const port = listener.port;
-    listener.stop(true);
-    const promise = runClosed(load(port), closed(10, 1), "closed");
-    await expect(promise).rejects.toBeInstanceOf(RunError);
-    await expect(runClosed(load(port), closed(10, 1), "closed")).rejects.toThrow(/cannot connect to 127\.0\.0\.1:\d+: ECONNREFUSED/);
-  });
-
-  test("503s are counted as status_5xx and their latency recorded", async () => {
-    const listener = hostile((socket, i) =>
-      socket.write(i % 2 === 0 ? "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
-    );
-    const [run] = await runClosed(load(listener.port), closed(100, 1), "closed");
-    expectAccounted(run!, 100);
-    expect(run!.errors.status_5xx).toBe(50);
-    expect(run!.ok).toBe(50);
-    expect(run!.statuses).toEqual({ "200": 50, "503": 50 });
-    expect(run!.latencyMs.max).toBeGreaterThan(0);
-  });
-
-  test("resets are counted by kind, the run carries on", async () => {
-    const listener = hostile((socket, i) => {
-      if (i % 4 === 3) socket.terminate();
-      else socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-    });
-    const [run] = await runClosed(load(listener.port), closed(200, 1), "closed");
-    expectAccounted(run!, 200);
-    expect(run!.errors.reset).toBe(50);
-    expect(run!.ok).toBe(150);
-  });
-
-  test("a server that never answers: every request times out", async () => {
-    const listener = hostile(() => {});
-    const [run] = await runClosed(load(listener.port, { timeoutMs: 100 }), closed(6, 2), "closed");
-    expectAccounted(run!, 6);
-    expect(run!.errors.timeout).toBe(6);
-  });
-
-  test("a malformed status line is a parse error", async () => {
-    const listener = hostile((socket, i) => socket.write(i % 2 === 0 ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" : "HTPP/1.1 200 OK\r\n\r\n"));
-    const [run] = await runClosed(load(listener.port), closed(40, 1), "closed");
-    expectAccounted(run!, 40);
-    expect(run!.errors.parse).toBe(20);
-    expect(run!.ok).toBe(20);
-  });
-
-  test("chunked bodies cut at odd boundaries", async () => {
-    const response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: 1\r\n\r\n";
-    const listener = hostile((socket) => {
-      let at = 0;
-      for (const size of [1, 7, 2, 13, 5]) socket.write(response.slice(at, (at += size)));
-      socket.write(response.slice(at));
-    });
-    const [run] = await runClosed(load(listener.port), closed(100, 2), "closed");
-    expectAccounted(run!, 100);
-    expect(run!.ok).toBe(100);
-  });
-
-  test("a connection closed before the whole response counts as closed", async () => {
-    const listener = hostile((socket, i) => {
-      if (i % 5 === 4) socket.end("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
-      else socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-    });
-    const [run] = await runClosed(load(listener.port), closed(100, 1), "closed");
-    expectAccounted(run!, 100);
-    expect(run!.errors.closed).toBe(20);
-    expect(run!.ok).toBe(80);
-  });
-
-  test("bodies delimited by the connection's end", async () => {
-    const listener = hostile((socket) => socket.end("HTTP/1.1 200 OK\r\n\r\nuntil the end"));
-    const [run] = await runClosed(load(listener.port), closed(50, 2), "closed");
-    expectAccounted(run!, 50);
-    expect(run!.ok).toBe(50);
   });
 });
 

@@ -1,0 +1,353 @@
+import { isIPv4, isIPv6 } from "node:net";
+import { constants } from "node:os";
+
+/**
+ * Client TCP sockets on Linux's epoll, through libc: the engine's socket layer for closed loops over
+ * plain HTTP on Linux.
+ *
+ * Bun.connect spends ~4 µs of CPU per connection on its own bookkeeping (a socket context, a set of
+ * protected callbacks and a promise for every connect), about twice what wrk spends on a whole
+ * request. With a new connection per request that caps a load generator on one core at ~0.85× wrk.
+ * Here a connection costs its syscalls and a few FFI calls: socket, TCP_NODELAY, connect, epoll_ctl,
+ * send, recv, close, and epoll_wait shared by every socket that is ready at once.
+ *
+ * The sockets offer what the engine uses of Bun's (write, end, terminate, data) and call the same
+ * handler (open, data, drain, close, connectError), so the engine is the same over both. Two
+ * differences: a connection that the kernel has already established when connect() returns (on
+ * loopback it always has) opens at once, inside connect(); and end() and terminate() close the
+ * descriptor without a close callback, as the engine, which closed it, has no use for one.
+ *
+ * The loop yields to Bun's event loop after every batch of events, and epoll_wait blocks this
+ * thread only once several looks found nothing, for WAIT_MS at most, so Bun's timers (a run's end,
+ * the timeout sweep, Ctrl-C) are late by WAIT_MS at most. That is why an open loop, whose accuracy
+ * is its timers', stays on Bun.connect.
+ */
+
+/** What the layer calls; the engine's Bun.connect handler fits it. */
+export interface EpollHandler<T> {
+  open?(socket: EpollSocket<T>): void;
+  data?(socket: EpollSocket<T>, chunk: Uint8Array): void;
+  drain?(socket: EpollSocket<T>): void;
+  close?(socket: EpollSocket<T>, error?: Error): void;
+  connectError?(socket: EpollSocket<T>, error: Error): void;
+}
+
+/** A resolved address in the form connect() takes. */
+export interface SocketAddress {
+  family: number;
+  bytes: Uint8Array;
+  pointer: number;
+}
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_STREAM = 1;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const IPPROTO_TCP = 6;
+const TCP_NODELAY = 1;
+const SOL_SOCKET = 1;
+const SO_ERROR = 4;
+const MSG_NOSIGNAL = 0x4000;
+const EPOLL_CLOEXEC = 0o2000000;
+const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_MOD = 3;
+const EPOLLIN = 0x1;
+const EPOLLOUT = 0x4;
+const { EAGAIN, EINPROGRESS, EALREADY, EISCONN } = constants.errno;
+
+/** At most this long in epoll_wait before Bun's own loop gets a turn. */
+const WAIT_MS = 5;
+/**
+ * Turns of Bun's loop taken without blocking after a look that found nothing, before epoll_wait may
+ * block: whatever else this thread serves (a server in the same process, say) gets them first.
+ */
+const POLL_ROUNDS = 8;
+const MAX_EVENTS = 256;
+/** Bun reads up to 512 KB at a time too. */
+const READ_BYTES = 512 * 1024;
+// struct epoll_event is packed on x86-64 (12 bytes) and aligned elsewhere (16).
+const EVENT_BYTES = process.arch === "x64" ? 12 : 16;
+const EVENT_DATA = process.arch === "x64" ? 4 : 8;
+
+const LIBC_NAMES = ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`];
+
+const SYMBOLS = {
+  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
+  setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
+  getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
+  connect: { args: ["i32", "ptr", "u32"], returns: "i32" },
+  // ssize_t results read as i32: nothing here moves more than 2 GB at once.
+  send: { args: ["i32", "ptr", "u64", "i32"], returns: "i32" },
+  recv: { args: ["i32", "ptr", "u64", "i32"], returns: "i32" },
+  close: { args: ["i32"], returns: "i32" },
+  epoll_create1: { args: ["i32"], returns: "i32" },
+  epoll_ctl: { args: ["i32", "i32", "i32", "ptr"], returns: "i32" },
+  epoll_wait: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
+  __errno_location: { args: [], returns: "ptr" },
+} as const;
+
+type Ffi = typeof import("bun:ffi");
+type Libc = ReturnType<typeof import("bun:ffi").dlopen<typeof SYMBOLS>>["symbols"];
+
+const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, code]) => [code, name]));
+
+/** An Error as Bun's sockets report them: with the errno's name as `code`. */
+function errnoError(errno: number): Error & { code: string } {
+  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  return Object.assign(new Error(code), { code });
+}
+
+export class EpollSocket<T> {
+  /** Waiting for the kernel to finish the handshake. */
+  connecting = false;
+  /** Asked for EPOLLOUT because a write did not fit. */
+  waitingToWrite = false;
+
+  constructor(
+    readonly data: T,
+    readonly fd: number,
+    /** Tells apart events for a descriptor number that was closed and given to a new socket. */
+    readonly id: number,
+    private readonly layer: Epoll,
+    readonly handler: EpollHandler<T>,
+  ) {}
+
+  /** Bytes the kernel took (drain follows when not all), or -1 when the socket failed or is gone. */
+  write(bytes: Uint8Array): number {
+    return this.layer.write(this, bytes);
+  }
+
+  end(): void {
+    this.layer.release(this);
+  }
+
+  terminate(): void {
+    this.layer.release(this);
+  }
+}
+
+/** One per thread: an epoll instance and the sockets it watches. */
+export class Epoll {
+  private readonly sockets: (EpollSocket<unknown> | undefined)[] = [];
+  private open = 0;
+  private nextId = 1;
+  private running = false;
+  private readonly epfd: number;
+  private readonly events: DataView;
+  private readonly eventsPointer: number;
+  private readonly event: DataView;
+  private readonly eventPointer: number;
+  private readonly readBuffer = new Uint8Array(READ_BYTES);
+  private readonly readPointer: number;
+  private readonly int: Int32Array;
+  private readonly intPointer: number;
+  private readonly intLength: Uint32Array;
+  private readonly intLengthPointer: number;
+  private readonly errnoPointer: number;
+
+  constructor(
+    private readonly c: Libc,
+    private readonly ffi: Ffi,
+  ) {
+    this.epfd = c.epoll_create1(EPOLL_CLOEXEC);
+    if (this.epfd < 0) throw errnoError(this.errno());
+    // Views are made before the pointers are taken: making a view can move a small array's storage.
+    const events = new Uint8Array(new ArrayBuffer(EVENT_BYTES * MAX_EVENTS));
+    this.events = new DataView(events.buffer);
+    this.eventsPointer = ffi.ptr(events);
+    const event = new Uint8Array(new ArrayBuffer(EVENT_BYTES));
+    this.event = new DataView(event.buffer);
+    this.eventPointer = ffi.ptr(event);
+    this.readPointer = ffi.ptr(this.readBuffer);
+    this.int = new Int32Array(new ArrayBuffer(4));
+    this.intPointer = ffi.ptr(this.int);
+    this.intLength = new Uint32Array(new ArrayBuffer(4));
+    this.intLengthPointer = ffi.ptr(this.intLength);
+    this.errnoPointer = c.__errno_location() as number;
+  }
+
+  /** Connects to `address`; the handler hears of the outcome, possibly before this returns. */
+  connect<T>(address: SocketAddress, data: T, handler: EpollHandler<T>): void {
+    const { c } = this;
+    const fd = c.socket(address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const socket = new EpollSocket(data, fd, this.nextId++ >>> 0, this, handler);
+    if (fd < 0) {
+      handler.connectError?.(socket, errnoError(this.errno()));
+      return;
+    }
+    this.int[0] = 1;
+    c.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, this.intPointer, 4);
+    let errno = c.connect(fd, address.pointer, address.bytes.length) === 0 ? 0 : this.errno();
+    // In progress: asking again tells whether the handshake is already done (EISCONN).
+    if (errno === EINPROGRESS) errno = c.connect(fd, address.pointer, address.bytes.length) === 0 ? 0 : this.errno();
+    if (errno !== 0 && errno !== EISCONN && errno !== EALREADY && errno !== EINPROGRESS) {
+      c.close(fd);
+      handler.connectError?.(socket, errnoError(errno));
+      return;
+    }
+    socket.connecting = errno === EALREADY || errno === EINPROGRESS;
+    this.sockets[fd] = socket as EpollSocket<unknown>;
+    this.open++;
+    this.watch(EPOLL_CTL_ADD, socket, socket.connecting ? EPOLLOUT : EPOLLIN);
+    if (!this.running) void this.run();
+    if (!socket.connecting) handler.open?.(socket);
+  }
+
+  write(socket: EpollSocket<unknown>, bytes: Uint8Array): number {
+    if (this.sockets[socket.fd] !== socket) return -1;
+    const written = bytes.length === 0 ? 0 : this.c.send(socket.fd, this.ffi.ptr(bytes), bytes.length, MSG_NOSIGNAL);
+    if (written === bytes.length) return written;
+    // Any other failure also shows as an error or hang-up event, which closes the socket.
+    if (written < 0 && this.errno() !== EAGAIN) return -1;
+    if (!socket.waitingToWrite) {
+      socket.waitingToWrite = true;
+      this.watch(EPOLL_CTL_MOD, socket, EPOLLIN | EPOLLOUT);
+    }
+    return Math.max(0, written);
+  }
+
+  /** Closes the socket's descriptor (the kernel drops it from epoll); no callback follows. */
+  release(socket: EpollSocket<unknown>): void {
+    if (this.sockets[socket.fd] !== socket) return;
+    this.sockets[socket.fd] = undefined;
+    this.open--;
+    this.c.close(socket.fd);
+  }
+
+  /** The sockaddr for an IP address and port, or null when `ip` is not a plain IPv4 or IPv6 address. */
+  address(ip: string, port: number): SocketAddress | null {
+    let bytes: Uint8Array;
+    let family: number;
+    if (isIPv4(ip)) {
+      family = AF_INET;
+      bytes = new Uint8Array(new ArrayBuffer(16));
+      bytes.set(ip.split(".").map(Number), 4);
+    } else if (isIPv6(ip) && !ip.includes("%")) {
+      family = AF_INET6;
+      bytes = new Uint8Array(new ArrayBuffer(28));
+      bytes.set(ipv6Bytes(ip), 8);
+    } else {
+      return null;
+    }
+    new DataView(bytes.buffer).setUint16(0, family, true);
+    bytes[2] = port >> 8;
+    bytes[3] = port & 0xff;
+    return { family, bytes, pointer: this.ffi.ptr(bytes) };
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    const { c, events } = this;
+    let idle = 0;
+    while (this.open > 0) {
+      // Bun's loop first: timers and anything else that waits for this thread.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.open === 0) break;
+      const n = c.epoll_wait(this.epfd, this.eventsPointer, MAX_EVENTS, idle < POLL_ROUNDS ? 0 : WAIT_MS);
+      idle = n > 0 ? 0 : idle + 1;
+      for (let k = 0; k < n; k++) {
+        const at = k * EVENT_BYTES;
+        const socket = this.sockets[events.getInt32(at + EVENT_DATA, true)];
+        if (socket === undefined || socket.id !== events.getUint32(at + EVENT_DATA + 4, true)) continue;
+        this.ready(socket, events.getUint32(at, true));
+      }
+    }
+    this.running = false;
+  }
+
+  private ready(socket: EpollSocket<unknown>, flags: number): void {
+    const { handler } = socket;
+    if (socket.connecting) {
+      // Writable, or an error or hang-up: SO_ERROR says which.
+      this.intLength[0] = 4;
+      this.int[0] = 0;
+      this.c.getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, this.intPointer, this.intLengthPointer);
+      const errno = this.int[0]!;
+      if (errno !== 0) {
+        this.release(socket);
+        handler.connectError?.(socket, errnoError(errno));
+        return;
+      }
+      socket.connecting = false;
+      this.watch(EPOLL_CTL_MOD, socket, EPOLLIN);
+      handler.open?.(socket);
+      return;
+    }
+    if (flags & EPOLLOUT && socket.waitingToWrite) {
+      socket.waitingToWrite = false;
+      this.watch(EPOLL_CTL_MOD, socket, EPOLLIN);
+      handler.drain?.(socket);
+      if (this.sockets[socket.fd] !== socket) return;
+    }
+    // Readable, or an error or hang-up, which recv reports.
+    if (flags & ~EPOLLOUT) this.read(socket);
+  }
+
+  private read(socket: EpollSocket<unknown>): void {
+    const received = this.c.recv(socket.fd, this.readPointer, READ_BYTES, 0);
+    if (received > 0) {
+      // A view of a buffer the next read overwrites: the engine parses it and keeps nothing.
+      socket.handler.data?.(socket, this.readBuffer.subarray(0, received));
+      return;
+    }
+    const errno = received === 0 ? 0 : this.errno();
+    if (errno === EAGAIN) return;
+    this.release(socket);
+    socket.handler.close?.(socket, errno === 0 ? undefined : errnoError(errno));
+  }
+
+  private watch(op: number, socket: EpollSocket<unknown>, flags: number): void {
+    const { event } = this;
+    event.setUint32(0, flags, true);
+    event.setInt32(EVENT_DATA, socket.fd, true);
+    event.setUint32(EVENT_DATA + 4, socket.id, true);
+    this.c.epoll_ctl(this.epfd, op, socket.fd, this.eventPointer);
+  }
+
+  private errno(): number {
+    return this.ffi.read.i32(this.errnoPointer, 0);
+  }
+}
+
+let layer: Epoll | null | undefined;
+
+/** This thread's epoll layer, or null where there is none (not Linux, no libc, no bun:ffi). */
+export function epoll(): Epoll | null {
+  if (layer !== undefined) return layer;
+  layer = null;
+  if (process.platform !== "linux") return null;
+  // Loaded here, not imported: only a closed loop on Linux needs it, and loading it costs start-up time.
+  const ffi = require("bun:ffi") as Ffi;
+  for (const name of LIBC_NAMES) {
+    try {
+      layer = new Epoll(ffi.dlopen(name, SYMBOLS).symbols, ffi);
+      break;
+    } catch {
+      // Not this libc: try the next name.
+    }
+  }
+  return layer;
+}
+
+/** The 16 bytes of a valid IPv6 address in text, "::" and a dotted IPv4 tail included. */
+function ipv6Bytes(ip: string): Uint8Array {
+  const groups = (part: string): number[] =>
+    part === ""
+      ? []
+      : part.split(":").flatMap((group) => {
+          if (!group.includes(".")) return [parseInt(group, 16)];
+          const [a, b, c, d] = group.split(".").map(Number) as [number, number, number, number];
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const [head = "", tail] = ip.split("::");
+  const before = groups(head);
+  const after = tail === undefined ? [] : groups(tail);
+  const all = [...before, ...new Array<number>(8 - before.length - after.length).fill(0), ...after];
+  const bytes = new Uint8Array(16);
+  all.forEach((group, i) => {
+    bytes[2 * i] = group >> 8;
+    bytes[2 * i + 1] = group & 0xff;
+  });
+  return bytes;
+}
