@@ -101,6 +101,8 @@ function errnoError(errno: number): Error & { code: string } {
 export class EpollSocket<T> {
   /** Waiting for the kernel to finish the handshake. */
   connecting = false;
+  /** Why the connect failed (an errno), once it has; 0 while all is well. */
+  connectErrno = 0;
   /** Asked for EPOLLOUT because a write did not fit. */
   waitingToWrite = false;
 
@@ -130,6 +132,8 @@ export class EpollSocket<T> {
 /** One per thread: an epoll instance and the sockets it watches. */
 export class Epoll {
   private readonly sockets: (EpollSocket<unknown> | undefined)[] = [];
+  /** Connects whose outcome is known but not yet told: they are told together, after the events at hand. */
+  private settled: EpollSocket<unknown>[] = [];
   private open = 0;
   private nextId = 1;
   private running = false;
@@ -167,31 +171,38 @@ export class Epoll {
     this.errnoPointer = c.__errno_location() as number;
   }
 
-  /** Connects to `address`; the handler hears of the outcome, possibly before this returns. */
+  /**
+   * Connects to `address`. The handler hears of the outcome from the loop, never inside this call:
+   * at the end of the batch of events being handled, or once epoll says the handshake is over.
+   */
   connect<T>(address: SocketAddress, data: T, handler: EpollHandler<T>): void {
     const { c } = this;
     const fd = c.socket(address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    const socket = new EpollSocket(data, fd, this.nextId++ >>> 0, this, handler);
-    if (fd < 0) {
-      handler.connectError?.(socket, errnoError(this.errno()));
-      return;
+    const socket = new EpollSocket(data, fd, this.nextId++ >>> 0, this, handler) as EpollSocket<unknown>;
+    let errno = fd < 0 ? this.errno() : 0;
+    if (fd >= 0) {
+      this.int[0] = 1;
+      c.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, this.intPointer, 4);
+      errno = c.connect(fd, address.pointer, address.bytes.length) === 0 ? 0 : this.errno();
+      // In progress: asking again tells whether the handshake is already done (EISCONN), as it
+      // always is on loopback. That saves a round of epoll_ctl and epoll_wait per connection.
+      if (errno === EINPROGRESS) errno = c.connect(fd, address.pointer, address.bytes.length) === 0 ? 0 : this.errno();
+      if (errno === EISCONN) errno = 0;
+      if (errno === EALREADY || errno === EINPROGRESS) {
+        socket.connecting = true;
+        errno = 0;
+      } else if (errno !== 0) {
+        c.close(fd);
+      }
     }
-    this.int[0] = 1;
-    c.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, this.intPointer, 4);
-    let errno = c.connect(fd, address.pointer, address.bytes.length) === 0 ? 0 : this.errno();
-    // In progress: asking again tells whether the handshake is already done (EISCONN).
-    if (errno === EINPROGRESS) errno = c.connect(fd, address.pointer, address.bytes.length) === 0 ? 0 : this.errno();
-    if (errno !== 0 && errno !== EISCONN && errno !== EALREADY && errno !== EINPROGRESS) {
-      c.close(fd);
-      handler.connectError?.(socket, errnoError(errno));
-      return;
+    socket.connectErrno = errno;
+    if (errno === 0) {
+      this.sockets[fd] = socket;
+      this.open++;
+      this.watch(EPOLL_CTL_ADD, socket, socket.connecting ? EPOLLOUT : EPOLLIN);
     }
-    socket.connecting = errno === EALREADY || errno === EINPROGRESS;
-    this.sockets[fd] = socket as EpollSocket<unknown>;
-    this.open++;
-    this.watch(EPOLL_CTL_ADD, socket, socket.connecting ? EPOLLOUT : EPOLLIN);
+    if (!socket.connecting) this.settled.push(socket);
     if (!this.running) void this.run();
-    if (!socket.connecting) handler.open?.(socket);
   }
 
   write(socket: EpollSocket<unknown>, bytes: Uint8Array): number {
@@ -240,10 +251,11 @@ export class Epoll {
     this.running = true;
     const { c, events } = this;
     let idle = 0;
-    while (this.open > 0) {
+    while (this.open > 0 || this.settled.length > 0) {
       // Bun's loop first: timers and anything else that waits for this thread.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.open === 0) break;
+      this.tellSettled();
+      if (this.open === 0) continue;
       const n = c.epoll_wait(this.epfd, this.eventsPointer, MAX_EVENTS, idle < POLL_ROUNDS ? 0 : WAIT_MS);
       idle = n > 0 ? 0 : idle + 1;
       for (let k = 0; k < n; k++) {
@@ -252,8 +264,23 @@ export class Epoll {
         if (socket === undefined || socket.id !== events.getUint32(at + EVENT_DATA + 4, true)) continue;
         this.ready(socket, events.getUint32(at, true));
       }
+      // The requests of the connections opened meanwhile then go out together, as wrk's do: a
+      // server that is still busy with the first of them needs no wake-up for the others, and
+      // waking a sleeping one costs this core more than a whole request's user time.
+      this.tellSettled();
     }
     this.running = false;
+  }
+
+  /** Tells the outcomes of the connects settled so far; those that follow wait for the next turn. */
+  private tellSettled(): void {
+    const settled = this.settled;
+    if (settled.length === 0) return;
+    this.settled = [];
+    for (const socket of settled) {
+      if (socket.connectErrno !== 0) socket.handler.connectError?.(socket, errnoError(socket.connectErrno));
+      else if (this.sockets[socket.fd] === socket) socket.handler.open?.(socket);
+    }
   }
 
   private ready(socket: EpollSocket<unknown>, flags: number): void {
@@ -263,15 +290,11 @@ export class Epoll {
       this.intLength[0] = 4;
       this.int[0] = 0;
       this.c.getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, this.intPointer, this.intLengthPointer);
-      const errno = this.int[0]!;
-      if (errno !== 0) {
-        this.release(socket);
-        handler.connectError?.(socket, errnoError(errno));
-        return;
-      }
       socket.connecting = false;
-      this.watch(EPOLL_CTL_MOD, socket, EPOLLIN);
-      handler.open?.(socket);
+      socket.connectErrno = this.int[0]!;
+      if (socket.connectErrno !== 0) this.release(socket);
+      else this.watch(EPOLL_CTL_MOD, socket, EPOLLIN);
+      this.settled.push(socket);
       return;
     }
     if (flags & EPOLLOUT && socket.waitingToWrite) {
