@@ -145,14 +145,25 @@ export class Engine {
    * Returns the error of the last failure when no connection could be opened, else null.
    */
   async open(): Promise<string | null> {
-    if (this.options.sockets === "epoll") {
-      const { hostname, port } = this.options.target;
-      try {
-        this.address = epoll()!.address((await lookup(hostname)).address, port);
-      } catch (error) {
-        return (error as { code?: string }).code ?? String(error);
-      }
+    if (this.options.sockets !== "epoll") return this.openConnections();
+    const { hostname, port } = this.options.target;
+    let addresses: { address: string }[];
+    try {
+      addresses = await lookup(hostname, { all: true });
+    } catch (error) {
+      return (error as { code?: string }).code ?? String(error);
     }
+    // As wrk does: the run uses the first of the name's addresses that takes a connection.
+    let error: string | null = null;
+    for (const { address } of addresses) {
+      this.address = epoll()!.address(address, port);
+      error = await this.openConnections();
+      if (error === null) break;
+    }
+    return error;
+  }
+
+  private async openConnections(): Promise<string | null> {
     const count = this.options.keepAlive ? this.connections.length : 1;
     let opened = 0;
     let settled = 0;

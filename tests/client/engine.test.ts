@@ -109,6 +109,23 @@ describe.each(["bun", "epoll"] as const)("%s sockets:", (sockets) => {
       expect(run!.ok).toBe(300);
     });
 
+    test("bodies of megabytes, read over many reads", async () => {
+      const server = serve({ bodySize: 3_000_000 });
+      for (const keepAlive of [true, false]) {
+        const [run] = await runClosed(loadOn(server.port, { keepAlive }), closed(30, 3), "closed");
+        expectAccounted(run!, 30);
+        expect(run!.ok).toBe(30);
+      }
+    });
+
+    test("an IPv6 target", async () => {
+      const server = serve({ hostname: "::1" });
+      const target = buildTarget({ url: `http://[::1]:${server.port}/`, method: "GET", headers: [], body: null, keepAlive: true, insecure: false });
+      const [run] = await runClosed({ ...loadOn(server.port), target }, closed(200, 2), "closed");
+      expectAccounted(run!, 200);
+      expect(run!.ok).toBe(200);
+    });
+
     test("HEAD responses carry no body", async () => {
       const server = serve({ bodySize: 100 });
       const [run] = await runClosed(loadOn(server.port, { method: "HEAD" }), closed(200, 2), "closed");
