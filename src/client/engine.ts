@@ -2,7 +2,7 @@ import type { SocketHandler } from "bun";
 import { lookup } from "node:dns/promises";
 import type { ErrorKind } from "../stats/result.ts";
 import { nowUs } from "./clock.ts";
-import { epoll, type EpollHandler, type SocketAddress } from "./epoll.ts";
+import { epoll, type Epoll, type EpollHandler, type SocketAddress } from "./epoll.ts";
 import { outOfFiles } from "./fd-limit.ts";
 import { PARSE_ERROR, ResponseParser, type ResponseSink } from "./response-parser.ts";
 import { Tally } from "./tally.ts";
@@ -23,16 +23,11 @@ export interface EngineOptions {
   pipeline: number;
   keepAlive: boolean;
   timeoutMs: number;
-  /** Which sockets carry the requests: Bun.connect's, or the epoll layer's (see epoll.ts). */
+  /** Which sockets carry the requests: Bun.connect's, or the epoll layer's where it can serve (see epoll.ts). */
   sockets: SocketLayer;
 }
 
 export type SocketLayer = "bun" | "epoll";
-
-/** The epoll layer where it can serve (Linux, plain HTTP), else Bun.connect. */
-export function bestSocketLayer(target: Target): SocketLayer {
-  return !target.tls && epoll() !== null ? "epoll" : "bun";
-}
 
 /** What the engine uses of a socket, Bun's or the epoll layer's. */
 interface ClientSocket {
@@ -110,6 +105,8 @@ export class Engine {
   private readonly sweep: ReturnType<typeof setInterval>;
   private closed = false;
   private readonly handler: SocketHandler<Connection> & EpollHandler<Connection>;
+  /** The epoll layer, when the options ask for it and it can serve; else Bun.connect is used. */
+  private readonly epoll: Epoll | null;
   /** The target's address, for the epoll layer; resolved by open(). */
   private address: SocketAddress | null = null;
   /** Told of each connection attempt's outcome while `open()` waits. */
@@ -127,6 +124,7 @@ export class Engine {
       for (let k = 0; k < options.pipeline; k++) this.free.push(connection);
     }
     this.handler = this.socketHandler();
+    this.epoll = options.sockets === "epoll" && !options.target.tls ? epoll() : null;
     // One sweep for every request timeout: a tick of a tenth of the timeout keeps it within ~10%.
     const tickMs = Math.min(250, Math.max(5, options.timeoutMs / 10));
     this.sweep = setInterval(() => this.expireTimeouts(), tickMs);
@@ -145,7 +143,7 @@ export class Engine {
    * Returns the error of the last failure when no connection could be opened, else null.
    */
   async open(): Promise<string | null> {
-    if (this.options.sockets !== "epoll") return this.openConnections();
+    if (this.epoll === null) return this.openConnections();
     const { hostname, port } = this.options.target;
     let addresses: { address: string }[];
     try {
@@ -156,7 +154,7 @@ export class Engine {
     // As wrk does: the run uses the first of the name's addresses that takes a connection.
     let error: string | null = null;
     for (const { address } of addresses) {
-      this.address = epoll()!.address(address, port);
+      this.address = this.epoll.address(address, port);
       error = await this.openConnections();
       if (error === null) break;
     }
@@ -244,8 +242,8 @@ export class Engine {
     this.connecting++;
     connection.parser.reset();
     connection.detached = false;
-    if (this.address !== null) {
-      epoll()!.connect(this.address, connection, this.handler);
+    if (this.epoll !== null && this.address !== null) {
+      this.epoll.connect(this.address, connection, this.handler);
       return;
     }
     const { target } = this.options;

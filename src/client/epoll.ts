@@ -340,14 +340,14 @@ export function epoll(): Epoll | null {
   if (layer !== undefined) return layer;
   layer = null;
   if (process.platform !== "linux") return null;
-  // Loaded here, not imported: only a closed loop on Linux needs it, and loading it costs start-up time.
-  const ffi = require("bun:ffi") as Ffi;
   for (const name of LIBC_NAMES) {
     try {
+      // Loaded here, not imported: only a closed loop on Linux needs it, and loading it costs start-up time.
+      const ffi = require("bun:ffi") as Ffi;
       layer = new Epoll(ffi.dlopen(name, SYMBOLS).symbols, ffi);
       break;
     } catch {
-      // Not this libc: try the next name.
+      // Not this libc (or no FFI at all): try the next name, then do without.
     }
   }
   return layer;

@@ -13,7 +13,7 @@ export interface LoadOptions {
   pipeline: number;
   timeoutMs: number;
   threads: number;
-  /** The sockets of a closed loop; the best there is when unset (tests set it to check both). */
+  /** The sockets of a closed loop: epoll where it can serve when unset (tests set it to check both). */
   sockets?: SocketLayer;
 }
 

@@ -1,4 +1,4 @@
-import { bestSocketLayer, Engine, type SocketLayer } from "../client/engine.ts";
+import { Engine, type SocketLayer } from "../client/engine.ts";
 import { openFileLimit, outOfFiles, RUNTIME_FILES } from "../client/fd-limit.ts";
 import { nowUs } from "../client/clock.ts";
 import { Tally } from "../client/tally.ts";
@@ -51,7 +51,7 @@ async function openEngine(load: LoadOptions, connections: number, sockets: Socke
 }
 
 export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
-  const engine = await openEngine(load, run.concurrency, load.sockets ?? bestSocketLayer(load.target));
+  const engine = await openEngine(load, run.concurrency, load.sockets ?? "epoll");
   const results: RunResult[] = [];
   try {
     engine.tally = new Tally(0);
