@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
+import { join } from "node:path";
 import { epoll, type EpollHandler, type EpollSocket } from "../../src/client/epoll.ts";
 
 /**
@@ -110,6 +111,16 @@ describe.if(process.platform === "linux")("epoll sockets", () => {
     await next("connectError");
     await Bun.sleep(20);
     expect(events).toEqual([["connectError", "ECONNREFUSED"]]);
+  });
+
+  test("out of file descriptors: the connects that cannot get one fail with EMFILE", async () => {
+    const script = join(import.meta.dir, "../fixtures/epoll-connect-many.ts");
+    const child = Bun.spawn(["sh", "-c", `ulimit -n 64 && exec "${process.execPath}" "${script}"`], { stderr: "pipe" });
+    const outcomes = JSON.parse(await new Response(child.stdout).text());
+    expect(await child.exited).toBe(0);
+    expect(outcomes.open + outcomes.EMFILE).toBe(100);
+    expect(outcomes.open).toBeGreaterThan(0);
+    expect(outcomes.EMFILE).toBeGreaterThan(0);
   });
 
   test("the peer's close, and the peer's reset, are close events", async () => {
