@@ -1,3 +1,4 @@
+import type { Pointer } from "bun:ffi";
 import { isIPv4, isIPv6 } from "node:net";
 import { constants } from "node:os";
 
@@ -36,7 +37,7 @@ export interface EpollHandler<T> {
 export interface SocketAddress {
   family: number;
   bytes: Uint8Array;
-  pointer: number;
+  pointer: Pointer;
 }
 
 const AF_INET = 2;
@@ -139,22 +140,22 @@ export class Epoll {
   private running = false;
   private readonly epfd: number;
   private readonly events: DataView;
-  private readonly eventsPointer: number;
+  private readonly eventsPointer: Pointer;
   private readonly event: DataView;
-  private readonly eventPointer: number;
+  private readonly eventPointer: Pointer;
   private readonly readBuffer = new Uint8Array(new ArrayBuffer(READ_BYTES));
-  private readonly readPointer: number;
+  private readonly readPointer: Pointer;
   private readonly int: Int32Array;
-  private readonly intPointer: number;
+  private readonly intPointer: Pointer;
   private readonly intLength: Uint32Array;
-  private readonly intLengthPointer: number;
-  private readonly errnoPointer: number;
+  private readonly intLengthPointer: Pointer;
+  private readonly errnoPointer: Pointer;
 
   constructor(
     private readonly c: Libc,
     private readonly ffi: Ffi,
   ) {
-    this.errnoPointer = c.__errno_location() as number;
+    this.errnoPointer = c.__errno_location() as Pointer;
     this.epfd = c.epoll_create1(EPOLL_CLOEXEC);
     if (this.epfd < 0) throw errnoError(this.errno());
     // Views are made before the pointers are taken: making a view can move a small array's storage.

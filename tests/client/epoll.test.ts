@@ -49,7 +49,9 @@ function server(onOpen: (socket: Socket<undefined>) => void = () => {}) {
         received.push(chunk.toString());
         socket.write(chunk);
       },
-      close: () => closed.push(1),
+      close: () => {
+        closed.push(1);
+      },
     },
   });
   listeners.push(listener);
