@@ -1,6 +1,7 @@
-import type { Pointer } from "bun:ffi";
+import type { Library, Pointer } from "bun:ffi";
 import { isIPv4, isIPv6 } from "node:net";
 import { constants } from "node:os";
+import { openLibc } from "../libc.ts";
 
 /**
  * Client TCP sockets on Linux's epoll, through libc: the engine's socket layer for closed loops over
@@ -71,14 +72,12 @@ const READ_BYTES = 512 * 1024;
 const EVENT_BYTES = process.arch === "x64" ? 12 : 16;
 const EVENT_DATA = process.arch === "x64" ? 4 : 8;
 
-const LIBC_NAMES = ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`];
-
 const SYMBOLS = {
   socket: { args: ["i32", "i32", "i32"], returns: "i32" },
   setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
   getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
   connect: { args: ["i32", "ptr", "u32"], returns: "i32" },
-  // ssize_t results read as i32: nothing here moves more than 2 GB at once.
+  // ssize_t results read as i32: Linux moves at most ~2 GB in one call (MAX_RW_COUNT).
   send: { args: ["i32", "ptr", "u64", "i32"], returns: "i32" },
   recv: { args: ["i32", "ptr", "u64", "i32"], returns: "i32" },
   close: { args: ["i32"], returns: "i32" },
@@ -89,7 +88,7 @@ const SYMBOLS = {
 } as const;
 
 type Ffi = typeof import("bun:ffi");
-type Libc = ReturnType<typeof import("bun:ffi").dlopen<typeof SYMBOLS>>["symbols"];
+type Libc = Library<typeof SYMBOLS>["symbols"];
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, code]) => [code, name]));
 
@@ -340,16 +339,12 @@ let layer: Epoll | null | undefined;
 export function epoll(): Epoll | null {
   if (layer !== undefined) return layer;
   layer = null;
-  if (process.platform !== "linux") return null;
-  for (const name of LIBC_NAMES) {
-    try {
-      // Loaded here, not imported: only a closed loop on Linux needs it, and loading it costs start-up time.
-      const ffi = require("bun:ffi") as Ffi;
-      layer = new Epoll(ffi.dlopen(name, SYMBOLS).symbols, ffi);
-      break;
-    } catch {
-      // Not this libc (or no FFI at all): try the next name, then do without.
-    }
+  const c = openLibc(SYMBOLS);
+  if (c === null) return null;
+  try {
+    layer = new Epoll(c, require("bun:ffi") as Ffi);
+  } catch {
+    // No epoll instance to be had: Bun.connect it is.
   }
   return layer;
 }

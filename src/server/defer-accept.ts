@@ -1,4 +1,6 @@
+import type { Library } from "bun:ffi";
 import { readdirSync } from "node:fs";
+import { openLibc } from "../libc.ts";
 
 /**
  * TCP_DEFER_ACCEPT, what nginx's `listen … deferred` sets: Linux hands a connection to accept() only
@@ -23,33 +25,15 @@ const AF_INET6 = 10;
 /** Seconds; nginx uses 1 too: a connection may also skip the deferral (SYN cookies), so no more is gained by waiting longer. */
 const DEFER_SECONDS = 1;
 
-const LIBC_NAMES = ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`];
-
 const SYMBOLS = {
   getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
   setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
   getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },
 } as const;
 
-type Libc = ReturnType<typeof import("bun:ffi").dlopen<typeof SYMBOLS>>["symbols"];
+type Libc = Library<typeof SYMBOLS>["symbols"];
 
 let libc: Libc | null | undefined;
-
-function openLibc(): Libc | null {
-  if (libc !== undefined) return libc;
-  libc = null;
-  // Loaded here, not imported: only a Linux server needs it, and loading it costs start-up time.
-  const { dlopen } = require("bun:ffi") as typeof import("bun:ffi");
-  for (const name of LIBC_NAMES) {
-    try {
-      libc = dlopen(name, SYMBOLS).symbols;
-      break;
-    } catch {
-      // Not this libc: try the next name.
-    }
-  }
-  return libc;
-}
 
 /** The port a listening TCP socket is bound to, or -1 for any other descriptor. */
 function listeningPort(c: Libc, fd: number): number {
@@ -67,8 +51,8 @@ function listeningPort(c: Libc, fd: number): number {
 
 /** Sets TCP_DEFER_ACCEPT on every socket of this process listening on `port`; returns how many. */
 export function deferAccept(port: number): number {
-  if (process.platform !== "linux") return 0;
-  const c = openLibc();
+  if (libc === undefined) libc = openLibc(SYMBOLS);
+  const c = libc;
   if (c === null) return 0;
   let fds: string[];
   try {
