@@ -10,8 +10,9 @@ import { openLibc } from "../libc.ts";
  * Bun.connect spends ~4 µs of CPU per connection on its own bookkeeping (a socket context, a set of
  * protected callbacks and a promise for every connect), about twice what wrk spends on a whole
  * request; with a new connection per request that kept a load generator on one core below 0.9× wrk.
- * Here a connection costs its syscalls and a few FFI calls: socket, TCP_NODELAY, connect, epoll_ctl,
- * send, recv, close, and an epoll_wait shared by every socket that is ready at once.
+ * Here a connection costs its syscalls and a few FFI calls: socket, TCP_NODELAY, connect (twice, the
+ * second to learn that the handshake is done), epoll_ctl, send, recv, close, and an epoll_wait shared
+ * by every socket that is ready at once.
  *
  * The sockets offer what the engine uses of Bun's (write, end, terminate, data) and call the same
  * handler (open, data, drain, close, connectError), so the engine is the same over both. As with
