@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { ResultDocument } from "../src/report/document.ts";
+import type { ResultDocument } from "../src/stats/document.ts";
 import { startServeChild } from "../src/server/child.ts";
 
 const CLI = resolve(import.meta.dir, "../src/cli.ts");

@@ -5,7 +5,7 @@ import { nowUs } from "./clock.ts";
 import { epoll, type Epoll, type EpollHandler, type SocketAddress } from "./epoll.ts";
 import { outOfFiles } from "./fd-limit.ts";
 import { PARSE_ERROR, ResponseParser, type ResponseSink } from "./response-parser.ts";
-import { Tally } from "./tally.ts";
+import { Tally } from "../stats/tally.ts";
 import type { Target } from "./target.ts";
 
 /**

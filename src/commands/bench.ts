@@ -3,7 +3,7 @@ import { loadConfig } from "../config/bench-config.ts";
 import { closedRun, type Flags, loadOptions, openRun, outputPlan, presetRun, sweepRun, withDefaults } from "../config/bench-plan.ts";
 import type { ModeRun } from "../config/plan.ts";
 import { closedArgs, openArgs, outputArgs, presetArgs, sweepArgs, targetArgs } from "./bench-args.ts";
-import { executeBench } from "./execute-bench.ts";
+import { executeBench } from "../schedule/bench.ts";
 import { UsageError } from "../errors.ts";
 import { startServeChild } from "../server/child.ts";
 import { givenFlags, repeatedValues } from "./flags.ts";

@@ -3,10 +3,10 @@ import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { writeCompareHtml } from "../report/compare-html.ts";
 import { comparisonTable, formatChange, formatNoise } from "../report/compare-table.ts";
-import type { ResultDocument } from "../report/document.ts";
+import type { ResultDocument } from "../stats/document.ts";
 import { compareDocuments, DEFAULT_COMPARE_SETTINGS, METRIC_LABELS, regressions, type Comparison } from "../stats/compare.ts";
 import { VERSION } from "../version.ts";
-import { readResultDocument } from "./report.ts";
+import { readResultDocument } from "../report/files.ts";
 
 const args = {
   base: { type: "positional", required: false, valueHint: "BASE.json", description: "The result document to compare against" },

@@ -6,7 +6,7 @@ import { formatLatencyMs } from "../report/html.ts";
 import { mergeDocuments } from "../stats/merge-documents.ts";
 import type { GroupSummary } from "../stats/summary.ts";
 import { formatCount } from "../units.ts";
-import { readResultDocument } from "./report.ts";
+import { readResultDocument } from "../report/files.ts";
 
 const args = {
   documents: { type: "positional", required: false, variadic: true, valueHint: "A.json B.json …", description: "Result documents of generators that ran together" },

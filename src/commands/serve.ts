@@ -1,9 +1,8 @@
 import { defineCommand } from "citty";
-import { RunError, UsageError } from "../errors.ts";
+import { RunError } from "../errors.ts";
 import { log } from "../log.ts";
 import { reusePortSupported, startCluster } from "../server/cluster.ts";
-import type { ServerOptions } from "../server/server.ts";
-import { parseCount, parseMs, parsePort, parseSize } from "../units.ts";
+import { servePlan } from "../config/serve-plan.ts";
 
 const args = {
   host: { type: "string", default: "127.0.0.1", description: "Address to listen on" },
@@ -24,32 +23,6 @@ const LISTEN_ADVICE: Record<string, string> = {
   EADDRNOTAVAIL: "no such address on this machine (check --host)",
   EACCES: "permission denied (ports below 1024 need privileges)",
 };
-
-export interface ServePlan {
-  server: ServerOptions;
-  workers: number;
-  quiet: boolean;
-}
-
-export function servePlan(flags: Record<keyof typeof args, string | boolean>): ServePlan {
-  const text = (name: keyof typeof args) => String(flags[name]);
-  if (text("host").trim() === "") throw new UsageError("--host: expected an address, got an empty string");
-  return {
-    server: {
-      hostname: text("host"),
-      port: parsePort("--port", text("port")),
-      closeEach: flags.close === true,
-      bodySize: parseSize("--body-size", text("body-size"), { min: 0, max: 64 << 20 }),
-      delayMs: parseMs("--delay-ms", text("delay-ms")),
-      headerTimeoutMs: parseMs("--header-timeout-ms", text("header-timeout-ms"), { min: 1 }),
-      idleTimeoutMs: parseMs("--idle-timeout-ms", text("idle-timeout-ms"), { min: 1 }),
-      maxConnections: parseCount("--max-connections", text("max-connections")),
-      reusePort: false,
-    },
-    workers: parseCount("--workers", text("workers"), { min: 1, max: 256 }),
-    quiet: flags.quiet === true,
-  };
-}
 
 export default defineCommand({
   meta: { name: "minibench serve", description: "Run the reference HTTP/1.1 server: 200 OK to every request" },

@@ -1,6 +1,7 @@
 import type { SocketLayer } from "../client/engine.ts";
 import type { Target } from "../client/target.ts";
 import type { Profile } from "./bench-config.ts";
+import type { OutputPlan } from "./bench-plan.ts";
 
 /**
  * The typed plan a bench command runs: flags, `bench_config.json` and defaults merged and validated
@@ -57,3 +58,10 @@ export interface PresetRun {
 }
 
 export type ModeRun = ClosedRun | OpenRun | SweepRun | PresetRun;
+
+/** A whole bench command: what to load, how the run goes, and what to write. */
+export interface BenchPlan {
+  load: LoadOptions;
+  run: ModeRun;
+  output: OutputPlan;
+}

@@ -6,7 +6,7 @@
  */
 import { METRIC_LABELS, type Comparison, type PointComparison, type PointSide } from "../stats/compare.ts";
 import { decodeHistogram } from "../stats/histogram.ts";
-import type { ResultDocument } from "./document.ts";
+import type { ResultDocument } from "../stats/document.ts";
 import { formatChange, formatMetricValue, formatNoise, formatPValue, pointHeading, unmatchedLines, type Names } from "./compare-table.ts";
 import { writeAtomically } from "./files.ts";
 import { CSS, figure, ninesTicks, PALETTE, percentileCurve } from "./html.ts";

@@ -5,7 +5,7 @@
  * Curves are drawn from the histograms — the real data — not from the handful of percentiles in
  * the summaries; tables show the summaries (medians across repeats), as the terminal does.
  */
-import type { ResultDocument } from "./document.ts";
+import type { ResultDocument } from "../stats/document.ts";
 import { writeAtomically } from "./files.ts";
 import { decodeHistogram, mergeHistograms } from "../stats/histogram.ts";
 import type { Histogram } from "../stats/histogram.ts";

@@ -1,7 +1,7 @@
 import type { GroupSummary } from "../stats/summary.ts";
 import { totalErrors } from "../stats/summary.ts";
 import { formatCount, formatMs } from "../units.ts";
-import type { PresetFindings } from "./document.ts";
+import type { PresetFindings } from "../stats/document.ts";
 
 /**
  * What a preset found, in words: the capacity, and how the server held up at each open-loop level,

@@ -1,4 +1,4 @@
-import type { Tally } from "../client/tally.ts";
+import type { Tally } from "../stats/tally.ts";
 import { totalErrors } from "../stats/summary.ts";
 import { formatCount } from "../units.ts";
 

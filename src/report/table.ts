@@ -1,5 +1,5 @@
 import type { LatencyMs, RunResult } from "../stats/result.ts";
-import type { SweepFindings } from "./document.ts";
+import type { SweepFindings } from "../stats/document.ts";
 import type { GroupSummary } from "../stats/summary.ts";
 import { totalErrors } from "../stats/summary.ts";
 import { formatCount } from "../units.ts";

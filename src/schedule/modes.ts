@@ -1,9 +1,9 @@
 import type { ClosedRun, OpenRun, PresetRun, SweepRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
-import type { PresetFindings, SweepFindings } from "../report/document.ts";
-import { best, knee, sloCapacity } from "../stats/knee.ts";
+import type { PresetFindings, SweepFindings } from "../stats/document.ts";
+import { sweepFindings } from "../stats/knee.ts";
 import type { Phase, RunResult } from "../stats/result.ts";
-import { summarizeRepeats, type GroupSummary } from "../stats/summary.ts";
+import { summarizeRepeats } from "../stats/summary.ts";
 
 /**
  * Sweeps and presets are sequences of closed and open runs on the same engine; this is where the
@@ -25,16 +25,6 @@ export async function runSweep(sweep: SweepRun, runStep: RunStep, signal: AbortS
     runs.push(...(await runStep(step, "sweep", `sweep c=${concurrency} (${i + 1}/${sweep.concurrencies.length})`)));
   }
   return { runs, findings: { sweep: sweepFindings(summarizeRepeats(runs), sweep.sloP99Ms) } };
-}
-
-export function sweepFindings(groups: readonly GroupSummary[], sloP99Ms: number | null): SweepFindings {
-  const points = groups.filter((group) => group.phase === "sweep");
-  const point = (group: GroupSummary | null) => (group === null ? null : { concurrency: group.concurrency, throughputRps: group.throughputRps });
-  return {
-    best: point(best(points)),
-    knee: point(knee(points)),
-    ...(sloP99Ms === null ? {} : { slo: { p99Ms: sloP99Ms, point: point(sloCapacity(points, sloP99Ms)) } }),
-  };
 }
 
 /**

@@ -1,12 +1,11 @@
 import { Engine, type SocketLayer } from "../client/engine.ts";
 import { openFileLimit, outOfFiles, RUNTIME_FILES } from "../client/fd-limit.ts";
 import { nowUs } from "../client/clock.ts";
-import { Tally } from "../client/tally.ts";
+import { Tally } from "../stats/tally.ts";
 import type { ClosedRun, LoadOptions, OpenRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
-import { encodeHistogram } from "../stats/histogram.ts";
 import type { Phase, RunResult } from "../stats/result.ts";
-import { latencyMs } from "../stats/summary.ts";
+import { closedResult, openResult } from "../stats/run-result.ts";
 import { closedLoop } from "./closed.ts";
 import { openLoop } from "./open.ts";
 import { Waker } from "./waker.ts";
@@ -110,58 +109,4 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
     engine.close();
   }
   return results;
-}
-
-/** Told to raise `ulimit -n` when connects failed for lack of file descriptors. */
-const EMFILE_WARNING = "connections failed with EMFILE (out of file descriptors): raise the limit with `ulimit -n`";
-
-function common(tally: Tally) {
-  return {
-    ...(tally.outOfFileDescriptors ? { warnings: [EMFILE_WARNING] } : {}),
-    sent: tally.sent,
-    requests: tally.requests,
-    ok: tally.ok,
-    dropped: tally.dropped,
-    errors: { ...tally.errors },
-    statuses: tally.statusCounts(),
-    latencyMs: latencyMs(tally.latency.histogram),
-    histogram: encodeHistogram(tally.latency.histogram),
-  };
-}
-
-/** Responses received (any status): what throughput counts. Transport failures are not throughput. */
-const responses = (tally: Tally) => tally.ok + tally.errors.status_4xx + tally.errors.status_5xx;
-
-function closedResult(tally: Tally, phase: Phase, concurrency: number, repeat: number, interrupted: boolean): RunResult {
-  const durationS = tally.lastCompletionUs > tally.firstSendUs ? (tally.lastCompletionUs - tally.firstSendUs) / 1e6 : 0;
-  return {
-    phase,
-    concurrency,
-    targetRps: null,
-    repeat,
-    durationS,
-    ...common(tally),
-    throughputRps: durationS > 0 ? responses(tally) / durationS : 0,
-    achievedRps: null,
-    serviceTimeMs: null,
-    ...(interrupted ? { interrupted } : {}),
-  };
-}
-
-function openResult(tally: Tally, run: OpenRun, repeat: number, durationS: number, interrupted: boolean): RunResult {
-  const achievedRps = durationS > 0 ? tally.completedInWindow / durationS : 0;
-  return {
-    phase: "open",
-    concurrency: run.concurrency,
-    targetRps: run.rateRps,
-    repeat,
-    durationS,
-    ...common(tally),
-    throughputRps: achievedRps,
-    achievedRps,
-    serviceTimeMs: latencyMs(tally.service.histogram),
-    serviceHistogram: encodeHistogram(tally.service.histogram),
-    schedulerLagMs: latencyMs(tally.lag.histogram),
-    ...(interrupted ? { interrupted } : {}),
-  };
 }

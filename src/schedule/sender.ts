@@ -1,4 +1,4 @@
-import type { Tally } from "../client/tally.ts";
+import type { Tally } from "../stats/tally.ts";
 import type { EngineListener } from "../client/engine.ts";
 
 /** What a scheduler needs of the connection engine: a fake one lets schedulers be tested without sockets. */

@@ -19,7 +19,7 @@
  * tells honestly when there are too few repeats for any verdict: with 5 a side and six metrics,
  * only "every new repeat beyond every base repeat" can reach significance; with 3 nothing can.
  */
-import type { ResultDocument } from "../report/document.ts";
+import type { ResultDocument } from "./document.ts";
 import type { LatencyMs, Phase, RunResult } from "./result.ts";
 import { median } from "./summary.ts";
 

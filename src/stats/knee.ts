@@ -3,6 +3,7 @@
  * concurrency, and how much throughput a p99 target allows. Pure functions over the per-point
  * summaries (medians across repeats); each returns the chosen point itself, or null.
  */
+import type { SweepFindings } from "./document.ts";
 import type { GroupSummary } from "./summary.ts";
 
 /** Only what these decisions read, so callers and tests can pass any summary-like point. */
@@ -56,4 +57,15 @@ export function sloCapacity<P extends SweepPoint>(points: readonly P[], sloP99Ms
 function isBetter(candidate: SweepPoint, current: SweepPoint): boolean {
   if (candidate.throughputRps !== current.throughputRps) return candidate.throughputRps > current.throughputRps;
   return candidate.concurrency < current.concurrency;
+}
+
+/** A sweep's findings from its per-concurrency summaries: best, knee and, with an SLO, its capacity. */
+export function sweepFindings(groups: readonly GroupSummary[], sloP99Ms: number | null): SweepFindings {
+  const points = groups.filter((group) => group.phase === "sweep");
+  const point = (group: GroupSummary | null) => (group === null ? null : { concurrency: group.concurrency, throughputRps: group.throughputRps });
+  return {
+    best: point(best(points)),
+    knee: point(knee(points)),
+    ...(sloP99Ms === null ? {} : { slo: { p99Ms: sloP99Ms, point: point(sloCapacity(points, sloP99Ms)) } }),
+  };
 }

@@ -5,8 +5,8 @@
  * summed), the summary recomputed from the merged runs. Pure: documents in, a document and the
  * reasons to doubt it out.
  */
-import { resultDocument, type PresetFindings, type ResultDocument } from "../report/document.ts";
-import { sweepFindings } from "../schedule/modes.ts";
+import { resultDocument, type PresetFindings, type ResultDocument } from "./document.ts";
+import { sweepFindings } from "./knee.ts";
 import { mergeConcurrentRuns } from "./merge.ts";
 import type { RunResult } from "./result.ts";
 import { summarizeRepeats } from "./summary.ts";

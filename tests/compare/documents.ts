@@ -2,7 +2,7 @@
  * Documents with several repeats whose latencies and rates are a known multiple of a baseline's:
  * the same seeds scaled, so "30% slower" is exactly that, repeat by repeat.
  */
-import { resultDocument, type Mode, type ResultDocument } from "../../src/report/document.ts";
+import { resultDocument, type Mode, type ResultDocument } from "../../src/stats/document.ts";
 import type { Phase, RunResult } from "../../src/stats/result.ts";
 import { summarizeRepeats } from "../../src/stats/summary.ts";
 import { run, STARTED_AT } from "../report/documents.ts";

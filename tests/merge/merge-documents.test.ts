@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { resultDocument, type ResultDocument } from "../../src/report/document.ts";
+import { resultDocument, type ResultDocument } from "../../src/stats/document.ts";
 import { decodeHistogram, encodeHistogram, LatencyRecorder } from "../../src/stats/histogram.ts";
 import { mergeDocuments, type NamedDocument } from "../../src/stats/merge-documents.ts";
 import type { RunResult } from "../../src/stats/result.ts";

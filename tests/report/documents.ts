@@ -2,7 +2,7 @@
  * Result documents of every mode built from recorded histograms, as the bench modes build them:
  * runs → summarizeRepeats → resultDocument, with the sweep findings from the real knee functions.
  */
-import { resultDocument, type Mode, type ResultDocument, type SweepFindings } from "../../src/report/document.ts";
+import { resultDocument, type Mode, type ResultDocument, type SweepFindings } from "../../src/stats/document.ts";
 import { encodeHistogram, LatencyRecorder } from "../../src/stats/histogram.ts";
 import { best, knee, sloCapacity } from "../../src/stats/knee.ts";
 import type { ErrorCounts, Phase, RunResult } from "../../src/stats/result.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ResultDocument } from "../../src/report/document.ts";
+import type { ResultDocument } from "../../src/stats/document.ts";
 import { renderHtmlReport, writeHtmlReport } from "../../src/report/html.ts";
 import type { LatencyMs } from "../../src/stats/result.ts";
 import { closedDocument, openDocument, presetDocument, sweepDocument } from "./documents.ts";

@@ -1,4 +1,4 @@
-import { Tally } from "../../src/client/tally.ts";
+import { Tally } from "../../src/stats/tally.ts";
 import type { EngineListener } from "../../src/client/engine.ts";
 import type { Sender } from "../../src/schedule/sender.ts";
 

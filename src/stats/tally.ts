@@ -1,6 +1,6 @@
-import { LatencyRecorder } from "../stats/histogram.ts";
-import type { ErrorCounts, ErrorKind } from "../stats/result.ts";
-import { zeroErrors } from "../stats/summary.ts";
+import { LatencyRecorder } from "./histogram.ts";
+import type { ErrorCounts, ErrorKind } from "./result.ts";
+import { zeroErrors } from "./summary.ts";
 
 /**
  * What one measured run counted: outcomes by kind, statuses, and three latency histograms. The

@@ -1,5 +1,6 @@
-import type { GroupSummary } from "../stats/summary.ts";
-import type { RunResult } from "../stats/result.ts";
+import { decodeHistogram } from "./histogram.ts";
+import type { GroupSummary } from "./summary.ts";
+import type { RunResult } from "./result.ts";
 import { VERSION } from "../version.ts";
 
 /** Bumped whenever a field changes meaning or goes away; `tests/result.schema.json` describes it. */
@@ -72,4 +73,33 @@ export function resultDocument(
     runs,
     summary: { groups, ...(interrupted ? { interrupted } : {}), ...findings },
   };
+}
+
+/** What keeps `value` from being a document this version can render, or null when nothing does. */
+export function documentProblem(value: unknown): string | null {
+  const document = value as Partial<ResultDocument> | null;
+  if (document === null || typeof document !== "object" || Array.isArray(document)) return "expected a JSON object";
+  if (document.tool !== "minibench") return `"tool" is ${JSON.stringify(document.tool)}, expected "minibench"`;
+  if (typeof document.schemaVersion !== "number" || document.schemaVersion > SCHEMA_VERSION) {
+    return `schemaVersion ${JSON.stringify(document.schemaVersion)}; this minibench reads ${SCHEMA_VERSION}`;
+  }
+  if (!Array.isArray(document.runs)) return `"runs" is not a list`;
+  if (!Array.isArray(document.summary?.groups)) return `"summary.groups" is not a list`;
+  // Histograms are the data the charts are drawn from: a corrupt one must fail here, named.
+  const histograms: [string, unknown][] = [
+    ...document.runs.flatMap((run, i): [string, unknown][] => [
+      [`runs[${i}].histogram`, run?.histogram],
+      ...(run?.serviceHistogram === undefined ? [] : [[`runs[${i}].serviceHistogram`, run.serviceHistogram] as [string, unknown]]),
+    ]),
+    ...document.summary.groups.map((group, i): [string, unknown] => [`summary.groups[${i}].merged.histogram`, group?.merged?.histogram]),
+  ];
+  for (const [where, encoded] of histograms) {
+    if (typeof encoded !== "string") return `${where} is missing`;
+    try {
+      decodeHistogram(encoded);
+    } catch {
+      return `${where} is not an encoded HdrHistogram`;
+    }
+  }
+  return null;
 }

@@ -1,0 +1,81 @@
+import { join } from "node:path";
+import type { BenchPlan } from "../config/plan.ts";
+import { log } from "../log.ts";
+import type { ResultDocument } from "../stats/document.ts";
+import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
+import { csv, type CsvContext } from "./csv.ts";
+import { writeAtomically } from "./files.ts";
+import { writeHtmlReport } from "./html.ts";
+import { presetNarrative } from "./narrative.ts";
+import { closedTable, openTable, sweepTable } from "./table.ts";
+
+/** Everything a bench run shows and writes once it is measured: tables on stderr, then the files asked for. */
+export function writeOutputs(document: ResultDocument, plan: BenchPlan): void {
+  const { output, run } = plan;
+  if (!output.quiet) process.stderr.write(`\n${describeRun(plan)}\n\n${tables(document)}\n\n`);
+  for (const warning of new Set(document.runs.flatMap((r) => r.warnings ?? []))) log.warn(warning);
+  const json = `${JSON.stringify(document, null, 2)}\n`;
+  if (output.json) process.stdout.write(json);
+  if (output.outPath) writeAtomically(output.outPath, json);
+
+  const context: CsvContext = { batchTs: document.startedAt, url: document.url, profile: run.kind === "preset" ? run.profileName : "" };
+  if (run.kind === "preset") {
+    context.phaseName = (group) => (group.phase === "open" ? "open_loop" : "closed_sweep");
+    const path = join(run.outDir, `preset_${run.profileName}_${fileTimestamp(new Date(document.startedAt))}.csv`);
+    writeAtomically(path, csv(document.summary.groups, context));
+    if (!output.quiet) log.info(`wrote ${path}`);
+  }
+  if (output.csvPath) writeAtomically(output.csvPath, csv(document.summary.groups, context));
+  if (output.hgrmPath) {
+    const merged = mergeHistograms(document.runs.map((r) => decodeHistogram(r.histogram)));
+    writeAtomically(output.hgrmPath, hgrm(merged));
+  }
+  if (output.reportPath) {
+    writeHtmlReport(document, output.reportPath);
+    if (!output.quiet) log.info(`report: ${output.reportPath}`);
+  }
+}
+
+function tables(document: ResultDocument): string {
+  const { groups, sweep, preset } = document.summary;
+  const parts: string[] = [];
+  const sweepGroups = groups.filter((group) => group.phase === "sweep");
+  if (sweepGroups.length > 0) parts.push(sweepTable(sweepGroups, sweep ?? { best: null, knee: null }));
+  const others = groups.filter((g) => g.phase !== "sweep");
+  for (const group of others) {
+    const runs = document.runs.filter((r) => r.phase === group.phase && r.concurrency === group.concurrency && r.targetRps === group.targetRps);
+    const table = group.phase === "open" ? openTable(runs, group) : closedTable(runs, group);
+    parts.push(others.length > 1 || sweepGroups.length > 0 ? `${pointName(group)}\n${table}` : table);
+  }
+  if (preset) parts.push(presetNarrative(preset, groups));
+  return parts.join("\n\n");
+}
+
+export const pointName = (group: { phase: string; concurrency: number; targetRps: number | null }) =>
+  group.targetRps === null ? `${group.phase} loop, concurrency ${group.concurrency}` : `${group.phase} loop at ${group.targetRps} req/s`;
+
+export function describeRun({ load, run }: BenchPlan): string {
+  const connection = load.keepAlive ? "keep-alive" : "new connection per request";
+  const pipeline = load.pipeline > 1 ? `, pipeline ${load.pipeline}` : "";
+  const threads = load.threads > 1 ? `, ${load.threads} threads` : "";
+  const how = `${connection}${pipeline}${threads}`;
+  const url = load.target.url;
+  switch (run.kind) {
+    case "closed": {
+      const amount = run.durationS === null ? `${run.requests} requests` : `${run.durationS} s`;
+      return `closed loop ${url}: ${run.concurrency} connections, ${amount} × ${run.repeat}, ${how}`;
+    }
+    case "open":
+      return `open loop ${url}: ${run.rateRps} req/s (${run.arrival}) for ${run.durationS} s × ${run.repeat}, cap ${run.concurrency}, backlog ${run.backlog}, ${how}`;
+    case "sweep":
+      return `sweep ${url}: concurrencies ${run.concurrencies.join(",")}, ${run.requests} requests × ${run.repeat} each, ${how}`;
+    case "preset":
+      return `preset ${run.profileName} ${url}: calibration sweep, then open loop at ${run.profile.open.levels.map((l) => `${Math.round(l * 100)}%`).join(", ")} of capacity, ${how}`;
+  }
+}
+
+/** `20261129_043000`: sortable, and safe in a file name on every OS. */
+function fileTimestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
+}
+

@@ -1,0 +1,60 @@
+import { encodeHistogram } from "./histogram.ts";
+import type { Phase, RunResult } from "./result.ts";
+import { latencyMs } from "./summary.ts";
+import type { Tally } from "./tally.ts";
+
+/** A repeat's result, built from what its tally counted. */
+
+/** Told to raise `ulimit -n` when connects failed for lack of file descriptors. */
+const EMFILE_WARNING = "connections failed with EMFILE (out of file descriptors): raise the limit with `ulimit -n`";
+
+function common(tally: Tally) {
+  return {
+    ...(tally.outOfFileDescriptors ? { warnings: [EMFILE_WARNING] } : {}),
+    sent: tally.sent,
+    requests: tally.requests,
+    ok: tally.ok,
+    dropped: tally.dropped,
+    errors: { ...tally.errors },
+    statuses: tally.statusCounts(),
+    latencyMs: latencyMs(tally.latency.histogram),
+    histogram: encodeHistogram(tally.latency.histogram),
+  };
+}
+
+/** Responses received (any status): what throughput counts. Transport failures are not throughput. */
+const responses = (tally: Tally) => tally.ok + tally.errors.status_4xx + tally.errors.status_5xx;
+
+export function closedResult(tally: Tally, phase: Phase, concurrency: number, repeat: number, interrupted: boolean): RunResult {
+  const durationS = tally.lastCompletionUs > tally.firstSendUs ? (tally.lastCompletionUs - tally.firstSendUs) / 1e6 : 0;
+  return {
+    phase,
+    concurrency,
+    targetRps: null,
+    repeat,
+    durationS,
+    ...common(tally),
+    throughputRps: durationS > 0 ? responses(tally) / durationS : 0,
+    achievedRps: null,
+    serviceTimeMs: null,
+    ...(interrupted ? { interrupted } : {}),
+  };
+}
+
+export function openResult(tally: Tally, point: { concurrency: number; rateRps: number }, repeat: number, durationS: number, interrupted: boolean): RunResult {
+  const achievedRps = durationS > 0 ? tally.completedInWindow / durationS : 0;
+  return {
+    phase: "open",
+    concurrency: point.concurrency,
+    targetRps: point.rateRps,
+    repeat,
+    durationS,
+    ...common(tally),
+    throughputRps: achievedRps,
+    achievedRps,
+    serviceTimeMs: latencyMs(tally.service.histogram),
+    serviceHistogram: encodeHistogram(tally.service.histogram),
+    schedulerLagMs: latencyMs(tally.lag.histogram),
+    ...(interrupted ? { interrupted } : {}),
+  };
+}
