@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { documentOf } from "../compare/documents.ts";
+import { documentOf } from "../support/compare-documents.ts";
 
 /**
  * The Kubernetes fleet under deploy/kubernetes: the manifests parse, carry the fields the README's

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { ResultDocument } from "../../src/stats/document.ts";
 import { renderHtmlReport, writeHtmlReport } from "../../src/report/html.ts";
 import type { LatencyMs } from "../../src/stats/result.ts";
-import { closedDocument, openDocument, presetDocument, sweepDocument } from "./documents.ts";
+import { closedDocument, openDocument, presetDocument, sweepDocument } from "../support/documents.ts";
 
 const DOCUMENTS = { closed: closedDocument(), open: openDocument(), sweep: sweepDocument(), preset: presetDocument() };
 

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { closedLoop } from "../../src/schedule/closed.ts";
-import { FakeSender } from "./fake-sender.ts";
+import { FakeSender } from "../support/fake-sender.ts";
 
 test("fills every slot at once, then one request per outcome, and stops at the count", async () => {
   let now = 1000;

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { openLoop, type OpenLoopPlan } from "../../src/schedule/open.ts";
 import { seededRandom } from "../support/random.ts";
-import { FakeSender } from "./fake-sender.ts";
+import { FakeSender } from "../support/fake-sender.ts";
 
 const plan = (extra: Partial<OpenLoopPlan>): OpenLoopPlan => ({
   rateRps: 1000,

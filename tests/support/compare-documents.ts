@@ -5,7 +5,7 @@
 import { resultDocument, type Mode, type ResultDocument } from "../../src/stats/document.ts";
 import type { Phase, RunResult } from "../../src/stats/result.ts";
 import { summarizeRepeats } from "../../src/stats/summary.ts";
-import { run, STARTED_AT } from "../report/documents.ts";
+import { run, STARTED_AT } from "./documents.ts";
 
 export interface Shape {
   mode?: Mode;

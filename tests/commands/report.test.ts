@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderHtmlReport } from "../../src/report/html.ts";
-import { closedDocument } from "./documents.ts";
+import { closedDocument } from "../support/documents.ts";
 
 /** `minibench report` end to end: the real CLI in a subprocess. */
 

@@ -7,7 +7,7 @@ import { latencyMs, summarizeRepeats, zeroErrors } from "../../src/stats/summary
 import { validate } from "../support/json-schema.ts";
 import { seededRandom } from "../support/random.ts";
 import schema from "../result.schema.json" with { type: "json" };
-import { documentOf, runsOf } from "../compare/documents.ts";
+import { documentOf, runsOf } from "../support/compare-documents.ts";
 
 const START = Date.parse("2026-01-02T03:04:05.000Z");
 

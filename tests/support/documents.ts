@@ -7,7 +7,7 @@ import { encodeHistogram, LatencyRecorder } from "../../src/stats/histogram.ts";
 import { best, knee, sloCapacity } from "../../src/stats/knee.ts";
 import type { ErrorCounts, Phase, RunResult } from "../../src/stats/result.ts";
 import { latencyMs, summarizeRepeats, zeroErrors } from "../../src/stats/summary.ts";
-import { logUniformUs, seededRandom } from "../support/random.ts";
+import { logUniformUs, seededRandom } from "./random.ts";
 
 export const STARTED_AT = new Date("2026-01-02T03:04:05.000Z");
 const SAMPLES = 2000;

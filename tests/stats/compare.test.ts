@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { compareDocuments, compareMetric, mannWhitneyPValue, regressions, smallestPValue } from "../../src/stats/compare.ts";
 import { seededRandom } from "../support/random.ts";
-import { presetDocument, sweepDocument } from "../report/documents.ts";
-import { documentOf, runsOf } from "./documents.ts";
+import { presetDocument, sweepDocument } from "../support/documents.ts";
+import { documentOf, runsOf } from "../support/compare-documents.ts";
 
 /** Every split of the pooled values, counted by brute force: the definition the fast count must match. */
 function bruteForcePValue(a: number[], b: number[]): number {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
-import { documentOf } from "./documents.ts";
+import { documentOf } from "../support/compare-documents.ts";
 
 /** `minibench compare` end to end on documents with known differences: the real CLI in a subprocess. */
 

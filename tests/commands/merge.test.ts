@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
 import { validate } from "../support/json-schema.ts";
 import schema from "../result.schema.json" with { type: "json" };
-import { documentOf } from "../compare/documents.ts";
+import { documentOf } from "../support/compare-documents.ts";
 
 /** `minibench merge` end to end: the real CLI in a subprocess. */
 
