@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { assetName, hostTargetName } from "../../scripts/build.ts";
 import { checkHeader, EXPECTED } from "../../scripts/check-binaries.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * The compiled executable end to end, as users run it: built for this host by the release build
@@ -13,8 +13,8 @@ import { checkHeader, EXPECTED } from "../../scripts/check-binaries.ts";
  */
 
 const ROOT = join(import.meta.dir, "../..");
-const outDir = mkdtempSync(join(tmpdir(), "minibench-build-"));
-const elsewhere = mkdtempSync(join(tmpdir(), "minibench-cwd-"));
+const outDir = tempDir("build");
+const elsewhere = tempDir("cwd");
 const binary = join(outDir, assetName({ name: hostTargetName() }));
 const linux = process.platform === "linux";
 // NODE_ENV=test, which bun test sets, stays (and reaches the build too): the binary must not care.

@@ -1,9 +1,9 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assetName, TARGETS, workerEntries } from "../../scripts/build.ts";
 import { checkHeader, EXPECTED } from "../../scripts/check-binaries.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * The release as users meet it: the CI workflow that publishes it, the README lines that download
@@ -154,11 +154,8 @@ describe("check-binaries", () => {
 });
 
 describe("Worker entry points", () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const sources = (files: Record<string, string>) => {
-    const dir = mkdtempSync(join(tmpdir(), "minibench-src-"));
-    dirs.push(dir);
+    const dir = tempDir("src");
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(join(dir, path, ".."), { recursive: true });
       writeFileSync(join(dir, path), text);

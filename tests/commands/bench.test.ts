@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import schema from "../result.schema.json" with { type: "json" };
 import { validate } from "../support/json-schema.ts";
 import { runCli } from "../support/cli.ts";
 import { spawnServe, type ServeProcess } from "../server/helpers.ts";
 import { CSV_COLUMNS } from "../../src/report/csv.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /** `minibench bench` end to end: real subprocesses, a real `minibench serve` on port 0. */
 
 let server: ServeProcess;
 let url = "";
-const dir = mkdtempSync(join(tmpdir(), "minibench-bench-"));
+const dir = tempDir("bench");
 
 beforeAll(async () => {
   server = await spawnServe(["--quiet"]);

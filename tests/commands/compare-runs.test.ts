@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
 import { spawnServe, type ServeProcess } from "../server/helpers.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * compare on real measurements: closed runs against `minibench serve --delay-ms 3` and
@@ -19,7 +19,7 @@ import { spawnServe, type ServeProcess } from "../server/helpers.ts";
  * "slower" at p90–max). Run together, every side meets the same machine, as an A/B test should.
  */
 
-const dir = mkdtempSync(join(tmpdir(), "minibench-compare-runs-"));
+const dir = tempDir("compare-runs");
 const servers: ServeProcess[] = [];
 
 async function serve(delayMs: number): Promise<string> {

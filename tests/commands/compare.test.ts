@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
 import { documentOf } from "../support/compare-documents.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /** `minibench compare` end to end on documents with known differences: the real CLI in a subprocess. */
 
-const dir = mkdtempSync(join(tmpdir(), "minibench-compare-"));
+const dir = tempDir("compare");
 function file(name: string, content: unknown): string {
   const path = join(dir, name);
   writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));

@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
 import { validate } from "../support/json-schema.ts";
 import schema from "../result.schema.json" with { type: "json" };
 import { documentOf } from "../support/compare-documents.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /** `minibench merge` end to end: the real CLI in a subprocess. */
 
-const dir = mkdtempSync(join(tmpdir(), "minibench-merge-"));
+const dir = tempDir("merge");
 function file(name: string, content: unknown): string {
   const path = join(dir, name);
   writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));

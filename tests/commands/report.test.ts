@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderHtmlReport } from "../../src/report/html.ts";
 import { closedDocument } from "../support/documents.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /** `minibench report` end to end: the real CLI in a subprocess. */
 
 const CLI = join(import.meta.dir, "../../src/cli.ts");
-const dir = mkdtempSync(join(tmpdir(), "minibench-report-"));
+const dir = tempDir("report");
 const document = closedDocument();
 const documentPath = join(dir, "result.json");
 writeFileSync(documentPath, JSON.stringify(document));

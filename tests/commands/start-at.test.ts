@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
 import { spawnServe, type ServeProcess } from "../server/helpers.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * --start-at, as several machines use it: three `bench closed` processes given one start time
@@ -11,7 +11,7 @@ import { spawnServe, type ServeProcess } from "../server/helpers.ts";
  * each other and of the time asked for. Then their documents merge without a warning.
  */
 
-const dir = mkdtempSync(join(tmpdir(), "minibench-start-at-"));
+const dir = tempDir("start-at");
 let server: ServeProcess;
 let url: string;
 

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import schema from "../result.schema.json" with { type: "json" };
 import { CSV_COLUMNS } from "../../src/report/csv.ts";
 import { spawnServe, type ServeProcess } from "../server/helpers.ts";
 import { runCli } from "../support/cli.ts";
 import { validate } from "../support/json-schema.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /** `bench sweep` and `bench preset` end to end against `minibench serve`, with a tiny profile from a temp config. */
 
 let server: ServeProcess;
 let url = "";
-const dir = mkdtempSync(join(tmpdir(), "minibench-preset-"));
+const dir = tempDir("preset");
 const configPath = join(dir, "tiny.json");
 
 beforeAll(async () => {

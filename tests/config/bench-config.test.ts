@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILT_IN_PRESETS, DEFAULT_LEVELS, loadConfig, parseConfig } from "../../src/config/bench-config.ts";
 import { ConfigError } from "../../src/errors.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "minibench-config-"));
+const dir = tempDir("config");
 const good = () => structuredClone(BUILT_IN_PRESETS);
 
 function messageOf(json: unknown): string {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../support/temp-dir.ts";
 import { documentOf } from "../support/compare-documents.ts";
 
 /**
@@ -72,7 +72,7 @@ describe("deploy/kubernetes", () => {
   });
 
   test("generator i runs its share of the rate, with the common --start-at, into /results/gen-i.json", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "minibench-k8s-"));
+    const dir = tempDir("k8s");
     const stub = join(dir, "minibench");
     writeFileSync(stub, '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n');
     chmodSync(stub, 0o755);
@@ -102,7 +102,7 @@ describe("deploy/kubernetes", () => {
   });
 
   test("the merge step merges gen-0 … gen-(N−1) with minibench merge and renders the report", async () => {
-    const results = mkdtempSync(join(tmpdir(), "minibench-k8s-results-"));
+    const results = tempDir("k8s-results");
     const binary = join(results, "minibench-cli");
     writeFileSync(binary, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
     chmodSync(binary, 0o755);

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ResultDocument } from "../../src/stats/document.ts";
 import { renderHtmlReport, writeHtmlReport } from "../../src/report/html.ts";
 import type { LatencyMs } from "../../src/stats/result.ts";
 import { closedDocument, openDocument, presetDocument, sweepDocument } from "../support/documents.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const DOCUMENTS = { closed: closedDocument(), open: openDocument(), sweep: sweepDocument(), preset: presetDocument() };
 
@@ -286,7 +286,7 @@ describe("renderHtmlReport", () => {
   });
 
   test("writeHtmlReport writes the rendered report to the path", () => {
-    const path = join(mkdtempSync(join(tmpdir(), "minibench-html-")), "report.html");
+    const path = join(tempDir("html"), "report.html");
     writeHtmlReport(DOCUMENTS.open, path);
     expect(readFileSync(path, "utf8")).toBe(renderHtmlReport(DOCUMENTS.open));
   });
