@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { buildTarget } from "../../src/client/target.ts";
+import type { RunningServer } from "../../src/server/server.ts";
+import { startFaultProxy, type FaultProxy, type Faults } from "../support/fault-proxy.ts";
+import { runCli } from "../support/cli.ts";
+import { OK, testServer } from "../server/helpers.ts";
+
+/**
+ * `bench closed` and `bench open`, run as the real CLI, through a proxy that injects network
+ * faults between the load generator and `minibench serve`. Every request must end as exactly one
+ * outcome, in the error kind its fault means, and nothing may wait past `--timeout`.
+ *
+ * With one connection and a fault at a byte position of each connection, the outcomes alternate
+ * exactly: the first response of a connection gets through, the second meets the fault, the
+ * engine reconnects, and so on. That makes the counts exact, not statistical.
+ */
+
+let server: RunningServer;
+const proxies: FaultProxy[] = [];
+
+beforeAll(() => {
+  server = testServer();
+});
+
+afterAll(() => {
+  for (const proxy of proxies) proxy.stop();
+  server.stop(0);
+});
+
+function proxy(faults: Faults | ((connection: number) => Faults)): FaultProxy {
+  const started = startFaultProxy({ upstreamPort: server.port, faults });
+  proxies.push(started);
+  return started;
+}
+
+interface Run {
+  requests: number;
+  sent: number;
+  ok: number;
+  dropped: number;
+  errors: Record<string, number>;
+  latencyMs: { p50: number; max: number };
+}
+
+/** Runs `bench MODE` against the proxy with --json and returns its single run, after checking the accounting. */
+async function bench(port: number, mode: "closed" | "open", args: string[]): Promise<{ run: Run; elapsedMs: number; code: number }> {
+  const common = mode === "closed" ? ["--warmup", "0"] : ["--warmup-sec", "0"];
+  const startedMs = performance.now();
+  const { stdout, stderr, code } = await runCli(["bench", mode, `http://127.0.0.1:${port}/`, "--repeat", "1", "--quiet", "--json", ...common, ...args]);
+  const elapsedMs = performance.now() - startedMs;
+  if (stdout === "") throw new Error(`no result document; exit ${code}; stderr: ${stderr}`);
+  const runs: Run[] = JSON.parse(stdout).runs;
+  expect(runs).toHaveLength(1);
+  const run = runs[0]!;
+  const errors = Object.values(run.errors).reduce((sum, n) => sum + n, 0);
+  expect(run.ok + errors).toBe(run.requests);
+  return { run, elapsedMs, code };
+}
+
+/** The errors that are not zero. */
+const nonZero = (errors: Record<string, number>) => Object.fromEntries(Object.entries(errors).filter(([, n]) => n > 0));
+
+const RESPONSE_BYTES = OK.length;
+/** In the middle of a connection's second response. */
+const MID_SECOND_RESPONSE = RESPONSE_BYTES + 20;
+
+describe("through a fault proxy, every request is one outcome of the right kind", () => {
+  test("a clean proxy changes nothing: closed and open", async () => {
+    const { port } = proxy({});
+    const closed = await bench(port, "closed", ["-n", "300", "-c", "4"]);
+    expect(closed.run.ok).toBe(300);
+    const open = await bench(port, "open", ["--rps", "200", "--duration", "0.5"]);
+    expect(open.run.sent).toBe(100);
+    expect(open.run.ok).toBe(100);
+  });
+
+  test("a 20 ms delay each way shows in latency: p50 ≥ 40 ms, closed and open", async () => {
+    const { port } = proxy({ up: { delayMs: 20 }, down: { delayMs: 20 } });
+    const closed = await bench(port, "closed", ["-n", "40", "-c", "4"]);
+    expect(closed.run.ok).toBe(40);
+    expect(closed.run.latencyMs.p50).toBeGreaterThanOrEqual(40);
+    const open = await bench(port, "open", ["--rps", "100", "--duration", "0.5", "--concurrency", "20"]);
+    expect(open.run.ok).toBe(50);
+    expect(open.run.latencyMs.p50).toBeGreaterThanOrEqual(40);
+  });
+
+  test("responses cut at random points and pipelined requests split too: all parsed, none lost", async () => {
+    const { port } = proxy((n) => ({ up: { splitSeed: 1000 + n }, down: { splitSeed: 2000 + n } }));
+    const closed = await bench(port, "closed", ["-n", "200", "-c", "3", "--pipeline", "3"]);
+    expect(nonZero(closed.run.errors)).toEqual({});
+    expect(closed.run.ok).toBe(200);
+    const open = await bench(port, "open", ["--rps", "200", "--duration", "0.5"]);
+    expect(open.run.ok).toBe(100);
+  });
+
+  test("a throttled link (1000 bytes/s down) shows in latency", async () => {
+    const { port } = proxy({ down: { bytesPerS: 1000 } });
+    const { run } = await bench(port, "closed", ["-n", "5", "-c", "1"]);
+    expect(run.ok).toBe(5);
+    // Each response takes RESPONSE_BYTES / 1000 s to cross the link.
+    expect(run.latencyMs.p50).toBeGreaterThanOrEqual(RESPONSE_BYTES * 0.9);
+  });
+
+  test("a reset in the middle of a response is a reset", async () => {
+    const { port } = proxy({ down: { cut: { afterBytes: MID_SECOND_RESPONSE, how: "reset" } } });
+    const closed = await bench(port, "closed", ["-n", "10", "-c", "1"]);
+    expect(nonZero(closed.run.errors)).toEqual({ reset: 5 });
+    expect(closed.run.ok).toBe(5);
+    const open = await bench(port, "open", ["--rps", "40", "--duration", "0.5", "--concurrency", "1"]);
+    expect(open.run.requests).toBe(20);
+    expect(nonZero(open.run.errors)).toEqual({ reset: 10 });
+  });
+
+  test("a connection dropped (FIN) in the middle of a response is closed", async () => {
+    const { port } = proxy({ down: { cut: { afterBytes: MID_SECOND_RESPONSE, how: "drop" } } });
+    const closed = await bench(port, "closed", ["-n", "10", "-c", "1"]);
+    expect(nonZero(closed.run.errors)).toEqual({ closed: 5 });
+    const open = await bench(port, "open", ["--rps", "40", "--duration", "0.5", "--concurrency", "1"]);
+    expect(open.run.requests).toBe(20);
+    expect(nonZero(open.run.errors)).toEqual({ closed: 10 });
+  });
+
+  test("half-closes: a FIN to the client mid-response, or to the server mid-request, are closed", async () => {
+    const toClient = proxy({ down: { cut: { afterBytes: MID_SECOND_RESPONSE, how: "half-close" } } });
+    const down = await bench(toClient.port, "closed", ["-n", "10", "-c", "1"]);
+    expect(nonZero(down.run.errors)).toEqual({ closed: 5 });
+
+    // Faults are asked for when a connection arrives, by then the port the request names is known.
+    const toServer: FaultProxy = proxy(() => ({ up: { cut: { afterBytes: requestLength(toServer.port) + 5, how: "half-close" } } }));
+    const up = await bench(toServer.port, "closed", ["-n", "10", "-c", "1"]);
+    expect(nonZero(up.run.errors)).toEqual({ closed: 5 });
+  });
+
+  test("garbage slipped into a response stream is a parse error", async () => {
+    const { port } = proxy({ down: { inject: { afterBytes: RESPONSE_BYTES, bytes: Buffer.from("\x00junk\r\n") } } });
+    const { run } = await bench(port, "closed", ["-n", "10", "-c", "1"]);
+    expect(nonZero(run.errors)).toEqual({ parse: 5 });
+    expect(run.ok).toBe(5);
+  });
+
+  test("a stall longer than --timeout is a timeout, and the run does not wait for the stall", async () => {
+    const stallMs = 30_000;
+    const { port } = proxy({ down: { stall: { afterBytes: RESPONSE_BYTES, ms: stallMs } } });
+    const closed = await bench(port, "closed", ["-n", "6", "-c", "1", "--timeout", "300"]);
+    expect(nonZero(closed.run.errors)).toEqual({ timeout: 3 });
+    expect(closed.run.ok).toBe(3);
+    // Three timeouts of 300 ms (within the engine's ~10% sweep), process start and exit.
+    expect(closed.elapsedMs).toBeLessThan(5000);
+
+    const open = await bench(port, "open", ["--rps", "20", "--duration", "0.5", "--concurrency", "2", "--timeout", "400"]);
+    expect(open.run.sent).toBe(open.run.requests);
+    expect(open.run.errors.timeout).toBeGreaterThan(0);
+    expect(open.run.ok + open.run.errors.timeout!).toBe(open.run.requests);
+    expect(open.elapsedMs).toBeLessThan(5000);
+  });
+
+  test("a stall shorter than --timeout only adds latency", async () => {
+    const { port } = proxy({ down: { stall: { afterBytes: RESPONSE_BYTES, ms: 150 } } });
+    const { run } = await bench(port, "closed", ["-n", "4", "-c", "1", "--timeout", "2000"]);
+    expect(run.ok).toBe(4);
+    expect(run.latencyMs.max).toBeGreaterThanOrEqual(150);
+  });
+
+  test("--threads 2 accounts the same: each thread's connection alternates ok and reset", async () => {
+    const { port } = proxy({ down: { cut: { afterBytes: MID_SECOND_RESPONSE, how: "reset" } } });
+    const { run } = await bench(port, "closed", ["-n", "20", "-c", "2", "--threads", "2"]);
+    expect(run.requests).toBe(20);
+    expect(nonZero(run.errors)).toEqual({ reset: 10 });
+    expect(run.ok).toBe(10);
+  });
+});
+
+/** The bytes of one request the CLI sends to 127.0.0.1:port. */
+function requestLength(port: number): number {
+  return buildTarget({ url: `http://127.0.0.1:${port}/`, method: "GET", headers: [], body: null, keepAlive: true, insecure: false }).request.length;
+}
