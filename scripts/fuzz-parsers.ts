@@ -436,7 +436,6 @@ class Reference {
 // Comparison, classes and shrinking.
 
 const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
-const sameEnds = (a: number[], b: number[]) => a.length === b.length && a.every((end, k) => end === b[k]);
 
 function describe(framing: Framing): string {
   if (framing.verdict === "error") return `rejects (${framing.detail})`;
