@@ -12,7 +12,9 @@
  * then Content-Length; then the body runs until the server closes the connection.
  */
 
-import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, HEX, bytesOf, isDigit, lower } from "../http/bytes.ts";
+import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, FIELD_TEXT, bytesOf, isDigit, lower } from "../http/bytes.ts";
+import { BODY_PENDING, BodyDecoder } from "../http/body.ts";
+import { NO_NAME, NameMatcher, NameTable } from "../http/names.ts";
 
 export interface ResponseSink {
   /** A final response was read completely. keepAlive: whether the connection may carry another request. */
@@ -30,7 +32,7 @@ export const PARSE_ERROR = 1;
 export const DEFAULT_MAX_HEAD_BYTES = 64 * 1024;
 
 
-// States. The ones from VERSION to TRAILER_END_LF read framing text, whose size is bounded by
+// States. The ones from VERSION to HEAD_END_LF read the head, whose size is bounded by
 // maxHeadBytes; the order matters for that range check.
 const START = 0;
 const VERSION = 1;
@@ -44,47 +46,18 @@ const FIELD_NAME = 8;
 const FIELD_VALUE = 9;
 const FIELD_LF = 10;
 const HEAD_END_LF = 11;
-const TRAILER_START = 12;
-const TRAILER_LINE = 13;
-const TRAILER_LINE_LF = 14;
-const TRAILER_END_LF = 15;
-const BODY = 16;
-const CHUNK_SIZE = 17;
-const CHUNK_EXT = 18;
-const CHUNK_SIZE_LF = 19;
-const CHUNK_DATA = 20;
-const CHUNK_DATA_CR = 21;
-const CHUNK_DATA_LF = 22;
-const UNTIL_CLOSE = 23;
-const SWITCHED = 24;
-const DEAD = 25;
-
-/** Bytes allowed in a field value or reason phrase (RFC 9110 §5.5): HTAB, SP, VCHAR and obs-text. */
-const TEXT = new Uint8Array(256);
-TEXT[HTAB] = 1;
-for (let c = SP; c <= 0xff; c++) TEXT[c] = c === 0x7f ? 0 : 1;
+const BODY = 12;
+const SWITCHED = 13;
+const DEAD = 14;
 
 const HTTP_1_DOT = bytesOf("HTTP/1.");
 
-// The three fields that decide framing and reuse. A name that arrives whole is compared whole; one
-// split across reads is matched as bits of a candidate set, narrowed byte by byte as it arrives.
-const CONTENT_LENGTH_NAME = bytesOf("content-length");
-const TRANSFER_ENCODING_NAME = bytesOf("transfer-encoding");
-const CONNECTION_NAME = bytesOf("connection");
-const CONTENT_LENGTH = 1;
-const TRANSFER_ENCODING = 2;
-const CONNECTION = 4;
-const ALL_FIELDS = CONTENT_LENGTH | TRANSFER_ENCODING | CONNECTION;
-const NO_FIELD = 0;
-
-/** Which of the three fields the name at bytes[from, from + length) is, in any case; NO_FIELD if none. */
-function fieldNamed(bytes: Uint8Array, from: number, length: number): number {
-  const name = length === 14 ? CONTENT_LENGTH_NAME : length === 17 ? TRANSFER_ENCODING_NAME : length === 10 ? CONNECTION_NAME : null;
-  if (name === null) return NO_FIELD;
-  // `| 0x20` lower-cases letters; no other token byte becomes a letter or "-" by it.
-  for (let k = 0; k < length; k++) if ((bytes[from + k]! | 0x20) !== name[k]) return NO_FIELD;
-  return length === 14 ? CONTENT_LENGTH : length === 17 ? TRANSFER_ENCODING : CONNECTION;
-}
+/** The three fields that decide framing and reuse; every other field is checked and skipped. */
+const FIELDS = new NameTable(["content-length", "transfer-encoding", "connection"], { caseless: true });
+const CONTENT_LENGTH = 0;
+const TRANSFER_ENCODING = 1;
+const CONNECTION = 2;
+const NO_FIELD = NO_NAME;
 
 const CLOSE_TOKEN = bytesOf("close");
 const KEEP_ALIVE_TOKEN = bytesOf("keep-alive");
@@ -100,10 +73,6 @@ const PARAMS = 3;
 
 /** 15 decimal digits stay below 2^53, so a length is always counted exactly (and is 999 TB at most). */
 const MAX_LENGTH_DIGITS = 15;
-/** 13 significant hex digits stay below 2^53. */
-const MAX_CHUNK_SIZE_DIGITS = 13;
-/** A chunk-size line is digits and extensions the parser skips; bound it so a line cannot run forever. */
-const MAX_CHUNK_LINE_BYTES = 4096;
 
 
 export class ResponseParser {
@@ -126,8 +95,7 @@ export class ResponseParser {
   private http10 = false;
   private status = 0;
   private sawField = false;
-  private nameLength = 0;
-  private nameCandidates = 0;
+  private readonly names = new NameMatcher(FIELDS);
   /** The field whose value is being read, when it is one of the three that matter; else NO_FIELD. */
   private field = NO_FIELD;
   private contentLength = -1;
@@ -146,16 +114,14 @@ export class ResponseParser {
   private tokenA: Uint8Array = NO_TOKEN;
   private tokenB: Uint8Array = NO_TOKEN;
 
-  // Body.
-  private remaining = 0;
-  private chunkDigits = 0;
-  private chunkLineBytes = 0;
+  private readonly body: BodyDecoder;
 
   constructor(
     private readonly sink: ResponseSink,
     options: ResponseParserOptions = {},
   ) {
     this.maxHeadBytes = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
+    this.body = new BodyDecoder(this.maxHeadBytes);
   }
 
   /** True between responses (no byte of the next response seen). */
@@ -256,7 +222,7 @@ export class ResponseParser {
         }
         case REASON: {
           let b = 0;
-          while (i < end && TEXT[(b = bytes[i]!)]) i++;
+          while (i < end && FIELD_TEXT[(b = bytes[i]!)]) i++;
           if (i === end) continue;
           if (b === CR) this.state = LINE_LF;
           else if (b === LF) this.state = FIELD_START;
@@ -280,8 +246,6 @@ export class ResponseParser {
           // Only now is the previous field known to be complete.
           if (this.field !== NO_FIELD && this.endField()) return PARSE_ERROR;
           if (TCHAR[b]) {
-            this.nameLength = 0;
-            this.nameCandidates = ALL_FIELDS;
             this.state = FIELD_NAME;
             continue;
           }
@@ -291,50 +255,17 @@ export class ResponseParser {
           continue;
         }
         case FIELD_NAME: {
-          // Fast path: the whole name is in this read, so it is compared once, whole, at its end.
-          if (this.nameLength === 0) {
-            let j = i;
-            while (j < end && TCHAR[bytes[j]!]) j++;
-            if (j < end) {
-              if (bytes[j] !== COLON) return this.fail("invalid header field name");
-              this.sawField = true;
-              this.startField(fieldNamed(bytes, i, j - i));
-              this.state = FIELD_VALUE;
-              i = j + 1;
-              continue;
-            }
-          }
-          let n = this.nameLength;
-          let candidates = this.nameCandidates;
-          let b = 0;
-          while (i < end && TCHAR[(b = bytes[i]!)]) {
-            if (candidates !== 0) {
-              // `| 0x20` lower-cases letters; no other token byte becomes a letter or "-" by it.
-              const c = b | 0x20;
-              if (candidates & CONTENT_LENGTH && (n >= 14 || CONTENT_LENGTH_NAME[n] !== c)) candidates ^= CONTENT_LENGTH;
-              if (candidates & TRANSFER_ENCODING && (n >= 17 || TRANSFER_ENCODING_NAME[n] !== c)) candidates ^= TRANSFER_ENCODING;
-              if (candidates & CONNECTION && (n >= 10 || CONNECTION_NAME[n] !== c)) candidates ^= CONNECTION;
-            }
-            n++;
-            i++;
-          }
+          const start = i;
+          while (i < end && TCHAR[bytes[i]!]) i++;
+          const names = this.names;
           if (i === end) {
-            this.nameLength = n;
-            this.nameCandidates = candidates;
+            names.part(bytes, start, i);
             continue;
           }
           // Whitespace before the colon included: RFC 9112 §5.1 makes it invalid (a smuggling vector).
-          if (b !== COLON) return this.fail("invalid header field name");
+          if (bytes[i] !== COLON) return this.fail("invalid header field name");
+          this.startField(names.last(bytes, start, i));
           this.sawField = true;
-          this.startField(
-            candidates & CONTENT_LENGTH && n === 14
-              ? CONTENT_LENGTH
-              : candidates & TRANSFER_ENCODING && n === 17
-                ? TRANSFER_ENCODING
-                : candidates & CONNECTION && n === 10
-                  ? CONNECTION
-                  : NO_FIELD,
-          );
           this.state = FIELD_VALUE;
           i++;
           continue;
@@ -342,9 +273,9 @@ export class ResponseParser {
         case FIELD_VALUE: {
           let b = 0;
           if (this.field === NO_FIELD) {
-            while (i < end && TEXT[(b = bytes[i]!)]) i++;
+            while (i < end && FIELD_TEXT[(b = bytes[i]!)]) i++;
           } else {
-            while (i < end && TEXT[(b = bytes[i]!)]) {
+            while (i < end && FIELD_TEXT[(b = bytes[i]!)]) {
               if (this.valueByte(b)) return PARSE_ERROR;
               i++;
             }
@@ -366,121 +297,25 @@ export class ResponseParser {
           if (this.headBytes + (i - headFrom) > this.maxHeadBytes) return this.fail("response head too large");
           this.endHead();
           continue;
-        case TRAILER_START: {
-          const b = bytes[i]!;
-          if (TCHAR[b]) {
-            this.state = TRAILER_LINE;
+        case BODY: {
+          const at = this.body.decode(bytes, i, end);
+          if (at < 0) {
+            if (at !== BODY_PENDING) return this.fail(this.body.reason);
+            i = end;
             continue;
           }
-          if (b === CR) i++;
-          else if (b !== LF) return this.fail("invalid trailer field");
-          this.state = TRAILER_END_LF;
-          continue;
-        }
-        case TRAILER_LINE: {
-          // Trailer fields carry nothing the engine uses: skipped, only their size is bounded.
-          let b = 0;
-          while (i < end && TEXT[(b = bytes[i]!)]) i++;
-          if (i === end) continue;
-          if (b === CR) i++;
-          else if (b !== LF) return this.fail("control character in a trailer field");
-          this.state = TRAILER_LINE_LF;
-          continue;
-        }
-        case TRAILER_LINE_LF:
-          if (bytes[i] !== LF) return this.fail("CR without LF");
-          this.state = TRAILER_START;
-          i++;
-          continue;
-        case TRAILER_END_LF:
-          if (bytes[i] !== LF) return this.fail("CR without LF");
-          i++;
-          if (this.headBytes + (i - headFrom) > this.maxHeadBytes) return this.fail("trailer section too large");
+          i = at;
           this.respond(this.keepAlive);
           continue;
-        case BODY: {
-          const take = Math.min(this.remaining, end - i);
-          i += take;
-          this.remaining -= take;
-          if (this.remaining === 0) this.respond(this.keepAlive);
-          continue;
         }
-        case CHUNK_SIZE: {
-          const b = bytes[i]!;
-          const digit = HEX[b]!;
-          if (++this.chunkLineBytes > MAX_CHUNK_LINE_BYTES) return this.fail("chunk-size line too long");
-          if (digit >= 0) {
-            // Leading zeros are legal and do not count towards the precision limit.
-            if ((this.remaining > 0 || digit > 0) && ++this.chunkDigits > MAX_CHUNK_SIZE_DIGITS) {
-              return this.fail("chunk size too large");
-            }
-            this.remaining = this.remaining * 16 + digit;
-            i++;
-            continue;
-          }
-          if (this.chunkLineBytes === 1) return this.fail("invalid chunk size");
-          if (b === SEMICOLON || b === SP || b === HTAB) this.state = CHUNK_EXT;
-          else if (b === CR) this.state = CHUNK_SIZE_LF;
-          else if (b === LF) {
-            this.state = CHUNK_SIZE_LF;
-            continue;
-          } else return this.fail("invalid chunk size");
-          i++;
-          continue;
-        }
-        case CHUNK_EXT: {
-          // Chunk extensions mean nothing to the engine; they are skipped, within the line bound.
-          let b = 0;
-          const start = i;
-          while (i < end && TEXT[(b = bytes[i]!)]) i++;
-          this.chunkLineBytes += i - start;
-          if (this.chunkLineBytes > MAX_CHUNK_LINE_BYTES) return this.fail("chunk-size line too long");
-          if (i === end) continue;
-          if (b === CR) i++;
-          else if (b !== LF) return this.fail("control character in a chunk extension");
-          this.state = CHUNK_SIZE_LF;
-          continue;
-        }
-        case CHUNK_SIZE_LF:
-          if (bytes[i] !== LF) return this.fail("CR without LF");
-          i++;
-          if (this.remaining > 0) {
-            this.state = CHUNK_DATA;
-          } else {
-            // The last chunk: a trailer section follows, bounded like a head.
-            this.headBytes = 0;
-            headFrom = i;
-            this.state = TRAILER_START;
-          }
-          continue;
-        case CHUNK_DATA: {
-          const take = Math.min(this.remaining, end - i);
-          i += take;
-          this.remaining -= take;
-          if (this.remaining === 0) this.state = CHUNK_DATA_CR;
-          continue;
-        }
-        case CHUNK_DATA_CR: {
-          const b = bytes[i]!;
-          if (b === CR) i++;
-          else if (b !== LF) return this.fail("chunk data not followed by CRLF");
-          this.state = CHUNK_DATA_LF;
-          continue;
-        }
-        case CHUNK_DATA_LF:
-          if (bytes[i] !== LF) return this.fail("chunk data not followed by CRLF");
-          this.startChunk();
-          i++;
-          continue;
-        case UNTIL_CLOSE:
         case SWITCHED:
-          // A body that ends with the connection, or bytes of another protocol after 101: skipped whole.
+          // Bytes of another protocol after 101: skipped whole.
           i = end;
           continue;
       }
     }
     const state = this.state;
-    if (state >= VERSION && state <= TRAILER_END_LF) {
+    if (state >= VERSION && state <= HEAD_END_LF) {
       this.headBytes += end - headFrom;
       if (this.headBytes > this.maxHeadBytes) return this.fail("response head too large");
     }
@@ -495,11 +330,11 @@ export class ResponseParser {
    * The parser is left reset, ready for a new connection.
    */
   connectionClosed(): boolean {
-    const state = this.state;
-    const cutShort = state !== DEAD && state !== SWITCHED && state !== UNTIL_CLOSE && !this.idle;
+    const untilClose = this.state === BODY && this.body.untilClose;
+    const cutShort = this.state !== DEAD && this.state !== SWITCHED && !untilClose && !this.idle;
     const status = this.status;
     this.reset();
-    if (state === UNTIL_CLOSE) this.sink.onResponse(status, false);
+    if (untilClose) this.sink.onResponse(status, false);
     return cutShort;
   }
 
@@ -522,7 +357,7 @@ export class ResponseParser {
   private wholeHead(bytes: Uint8Array, i: number, end: number): number {
     if (end - i < 12 || !this.statusLineAt(bytes, i)) return 0;
     i += 12;
-    if (bytes[i] === SP) while (++i < end && TEXT[bytes[i]!]);
+    if (bytes[i] === SP) while (++i < end && FIELD_TEXT[bytes[i]!]);
     for (;;) {
       if (i + 2 >= end || bytes[i] !== CR || bytes[i + 1] !== LF) return 0;
       i += 2;
@@ -534,13 +369,13 @@ export class ResponseParser {
       const nameFrom = i;
       while (i < end && TCHAR[bytes[i]!]) i++;
       if (i === nameFrom || i === end || bytes[i] !== COLON) return 0;
-      const field = fieldNamed(bytes, nameFrom, i - nameFrom);
+      const field = FIELDS.whole(bytes, nameFrom, i - nameFrom);
       i++;
       if (field === NO_FIELD) {
-        while (i < end && TEXT[bytes[i]!]) i++;
+        while (i < end && FIELD_TEXT[bytes[i]!]) i++;
       } else {
         this.startField(field);
-        for (let c = 0; i < end && TEXT[(c = bytes[i]!)]; i++) if (this.valueByte(c)) return -1;
+        for (let c = 0; i < end && FIELD_TEXT[(c = bytes[i]!)]; i++) if (this.valueByte(c)) return -1;
       }
     }
   }
@@ -576,6 +411,7 @@ export class ResponseParser {
     this.linePos = 0;
     this.status = 0;
     this.sawField = false;
+    this.names.reset();
     this.field = NO_FIELD;
     this.contentLength = -1;
     this.transferEncoding = false;
@@ -709,29 +545,16 @@ export class ResponseParser {
       this.respond(keepAlive);
       return;
     }
-    if (this.transferEncoding) {
-      if (this.chunked) {
-        this.keepAlive = keepAlive;
-        this.startChunk();
-      } else {
-        this.state = UNTIL_CLOSE;
-      }
-    } else if (this.contentLength > 0) {
-      this.keepAlive = keepAlive;
-      this.remaining = this.contentLength;
-      this.state = BODY;
-    } else if (this.contentLength === 0) {
+    if (this.contentLength === 0 && !this.transferEncoding) {
       this.respond(keepAlive);
-    } else {
-      this.state = UNTIL_CLOSE;
+      return;
     }
-  }
-
-  private startChunk(): void {
-    this.remaining = 0;
-    this.chunkDigits = 0;
-    this.chunkLineBytes = 0;
-    this.state = CHUNK_SIZE;
+    if (this.chunked) this.body.expectChunked();
+    else if (this.contentLength > 0 && !this.transferEncoding) this.body.expectLength(this.contentLength);
+    // A coding other than chunked last, or no length at all: the body runs until the server closes.
+    else this.body.expectUntilClose();
+    this.keepAlive = keepAlive;
+    this.state = BODY;
   }
 
   private respond(keepAlive: boolean): void {

@@ -29,3 +29,8 @@ export const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
 
 /** ASCII lower case of one byte: header names and tokens compare case-insensitively. */
 export const lower = (b: number): number => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
+
+/** Bytes allowed in a field value or reason phrase (RFC 9110 §5.5): HTAB, SP, VCHAR and obs-text. */
+export const FIELD_TEXT = new Uint8Array(256);
+FIELD_TEXT[HTAB] = 1;
+for (let c = SP; c <= 0xff; c++) FIELD_TEXT[c] = c === 0x7f ? 0 : 1;

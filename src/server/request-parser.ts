@@ -11,7 +11,10 @@
  * flags and keeps no strings.
  */
 
-import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, HEX, bytesOf, isDigit, lower } from "../http/bytes.ts";
+import { CR, LF, SP, HTAB, COLON, COMMA, TCHAR, FIELD_TEXT, bytesOf, isDigit, lower } from "../http/bytes.ts";
+import { BODY_PENDING, BODY_TOO_LARGE, BodyDecoder } from "../http/body.ts";
+import { NO_NAME, NameMatcher, NameTable } from "../http/names.ts";
+import { CONNECT_METHOD, HostSyntax, OPTIONS_METHOD, ORDINARY_METHOD, TargetSyntax } from "../http/uri.ts";
 
 /** The request used `HEAD`: the response carries no body. */
 export const REQUEST_HEAD = 1;
@@ -37,55 +40,51 @@ export interface RequestLimits {
 export const DEFAULT_LIMITS: RequestLimits = { maxRequestLineBytes: 8 * 1024, maxHeaderBytes: 16 * 1024 };
 
 
-// States.
+// States. Every line of the head must end in CRLF: RFC 9112 §2.2 lets a recipient take a bare LF
+// as a line end, but a server that does, behind a proxy that reads the LF as part of a value
+// (`Dummy: x\nContent-Length: 23`), sees a field the proxy never saw, which is how a request gets
+// smuggled past it. nginx and h2o refuse bare LF in their strict modes; so does this parser, from
+// the request line to the empty line, and the body decoder does inside chunked framing.
 const LINE_START = 0;
-const METHOD = 1;
-const TARGET = 2;
-const VERSION = 3;
-const LINE_LF = 4;
-const FIELD_START = 5;
-const FIELD_NAME = 6;
-const FIELD_OWS = 7;
-const FIELD_VALUE = 8;
-const FIELD_LF = 9;
-const HEAD_END_LF = 10;
-const BODY = 11;
-const CHUNK_SIZE = 12;
-const CHUNK_EXT = 13;
-const CHUNK_SIZE_LF = 14;
-const CHUNK_DATA = 15;
-const CHUNK_DATA_CR = 16;
-const CHUNK_DATA_LF = 17;
-const TRAILER_START = 18;
-const TRAILER_LINE = 19;
-const TRAILER_END_LF = 20;
-const TRAILER_LF = 21;
-const DEAD = 22;
+const LINE_START_LF = 1;
+const METHOD = 2;
+const TARGET = 3;
+const VERSION = 4;
+const LINE_LF = 5;
+const FIELD_START = 6;
+const FIELD_NAME = 7;
+const FIELD_OWS = 8;
+const FIELD_VALUE = 9;
+const FIELD_LF = 10;
+const HEAD_END_LF = 11;
+const BODY = 12;
+const DEAD = 13;
 
 /** The header fields the server acts on; every other field is only checked and skipped. */
-const FIELDS = ["content-length", "transfer-encoding", "connection", "host", "expect"].map(bytesOf);
+const FIELDS = new NameTable(["content-length", "transfer-encoding", "connection", "host", "expect"], { caseless: true });
 const CONTENT_LENGTH = 0;
 const TRANSFER_ENCODING = 1;
 const CONNECTION = 2;
 const HOST = 3;
 const EXPECT = 4;
-const ALL_FIELDS = (1 << FIELDS.length) - 1;
-const NO_FIELD = -1;
+const NO_FIELD = NO_NAME;
+
+/** The methods that change how a request is read or answered; methods are case-sensitive. */
+const METHODS = new NameTable(["HEAD", "CONNECT", "OPTIONS"], { caseless: false });
+const HEAD = 0;
+const CONNECT = 1;
+const OPTIONS = 2;
 
 const CLOSE_TOKEN = bytesOf("close");
 const KEEP_ALIVE_TOKEN = bytesOf("keep-alive");
 const CONTINUE_TOKEN = bytesOf("100-continue");
+const CODINGS = new NameTable(["chunked"], { caseless: true });
+const CHUNKED = 0;
 
 const MAX_VALUE_BYTES = 256;
 const EMPTY = new Uint8Array(0);
-const MAX_CHUNK_EXT_BYTES = 4096;
-/** 13 hex digits stay below 2^53: larger chunk sizes cannot be counted exactly, and nobody sends them. */
-const MAX_CHUNK_SIZE_DIGITS = 13;
 
-const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
-const HEAD_METHOD = [0x48, 0x45, 0x41, 0x44]; // "HEAD"
-
-const isFieldValueByte = (b: number) => b === HTAB || (b >= SP && b !== 0x7f);
+const HTTP_SLASH = bytesOf("HTTP/");
 
 export class RequestParser {
   private state = LINE_START;
@@ -94,8 +93,9 @@ export class RequestParser {
 
   // Request line.
   private lineBytes = 0;
-  private methodLength = 0;
-  private isHead = true;
+  private readonly methodName = new NameMatcher(METHODS);
+  private method = NO_NAME;
+  private readonly target = new TargetSyntax();
   /** Bytes of `HTTP/d.d` seen so far, checked as they arrive. */
   private versionLength = 0;
   private majorVersion = 1;
@@ -103,8 +103,7 @@ export class RequestParser {
 
   // Header section.
   private headBytes = 0;
-  private nameLength = 0;
-  private nameCandidates = 0;
+  private readonly fieldName = new NameMatcher(FIELDS);
   private field = NO_FIELD;
   /** The value of a field the server acts on; allocated on first need (most requests only have Host). */
   private value: Uint8Array | null = null;
@@ -113,19 +112,19 @@ export class RequestParser {
   private chunked = false;
   private transferEncodingSeen = false;
   private hostCount = 0;
+  private readonly host = new HostSyntax();
   private connectionClose = false;
   private connectionKeepAlive = false;
   private expectContinue = false;
 
-  // Body.
-  private remaining = 0;
-  private chunkDigits = 0;
-  private chunkExtBytes = 0;
+  private readonly body: BodyDecoder;
 
   constructor(
     private readonly sink: RequestSink,
     private readonly limits: RequestLimits = DEFAULT_LIMITS,
-  ) {}
+  ) {
+    this.body = new BodyDecoder(limits.maxHeaderBytes);
+  }
 
   /** Whether the parser is between requests (nothing of a next request has arrived yet). */
   get idle(): boolean {
@@ -148,43 +147,54 @@ export class RequestParser {
     while (i < end && this.state !== DEAD) {
       switch (this.state) {
         case LINE_START: {
-          // RFC 9112 §2.2: empty lines before a request line are ignored.
+          // RFC 9112 §2.2: empty lines (CRLF) before a request line are ignored.
           const b = bytes[i]!;
-          if (b === CR || b === LF) {
-            if (++this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(400);
-            i++;
+          if (b === CR) {
+            this.state = LINE_START_LF;
+          } else if (b === LF) {
+            return this.fail(400);
+          } else {
+            this.startRequest();
+            this.state = METHOD;
             continue;
           }
-          this.startRequest();
-          this.state = METHOD;
+          if (++this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(400);
+          i++;
           continue;
         }
+        case LINE_START_LF:
+          if (bytes[i] !== LF) return this.fail(400);
+          if (++this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(400);
+          this.state = LINE_START;
+          i++;
+          continue;
         case METHOD: {
-          const b = bytes[i]!;
-          if (b === SP) {
-            if (this.methodLength === 0) return this.fail(400);
-            this.isHead &&= this.methodLength === 4;
-            this.state = TARGET;
-          } else if (TCHAR[b]) {
-            this.isHead &&= this.methodLength < 4 && HEAD_METHOD[this.methodLength] === b;
-            this.methodLength++;
-          } else {
-            return this.fail(400);
+          const start = i;
+          while (i < end && TCHAR[bytes[i]!]) i++;
+          this.lineBytes += i - start;
+          if (this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(414);
+          const names = this.methodName;
+          if (i === end) {
+            names.part(bytes, start, i);
+            continue;
           }
-          if (++this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(414);
+          if (bytes[i] !== SP || this.lineBytes === 0) return this.fail(400);
+          this.method = names.last(bytes, start, i);
+          this.target.begin(this.method === CONNECT ? CONNECT_METHOD : this.method === OPTIONS ? OPTIONS_METHOD : ORDINARY_METHOD);
+          this.state = TARGET;
+          this.lineBytes++;
           i++;
           continue;
         }
         case TARGET: {
-          // The target is not interpreted: every path gets the same answer. Scan it in a tight loop.
           const start = i;
-          let b = 0;
-          while (i < end && (b = bytes[i]!) > SP && b !== 0x7f) i++;
+          const at = this.target.scan(bytes, i, end);
+          if (at < 0) return this.fail(400);
+          i = at;
           this.lineBytes += i - start;
           if (this.lineBytes > this.limits.maxRequestLineBytes) return this.fail(414);
           if (i === end) continue;
-          // The target may have arrived in earlier chunks: it is empty only if nothing follows the method's space.
-          if (b !== SP || this.lineBytes === this.methodLength + 1) return this.fail(400);
+          if (!this.target.complete()) return this.fail(400);
           this.lineBytes++;
           this.state = VERSION;
           i++;
@@ -192,10 +202,10 @@ export class RequestParser {
         }
         case VERSION: {
           const b = bytes[i]!;
-          if (b === CR || b === LF) {
+          if (b === CR) {
             const status = this.checkVersion();
             if (status) return this.fail(status);
-            this.state = b === CR ? LINE_LF : FIELD_START;
+            this.state = LINE_LF;
           } else if (!this.versionByte(b)) {
             return this.fail(400);
           }
@@ -211,16 +221,9 @@ export class RequestParser {
           continue;
         case FIELD_START: {
           const b = bytes[i]!;
-          if (b === LF) {
-            i++;
-            if (this.countHead(1) || this.endHead()) return this.error;
-            continue;
-          }
           if (b === CR) {
             this.state = HEAD_END_LF;
           } else if (TCHAR[b]) {
-            this.nameLength = 0;
-            this.nameCandidates = ALL_FIELDS;
             this.state = FIELD_NAME;
             continue;
           } else {
@@ -232,19 +235,20 @@ export class RequestParser {
           continue;
         }
         case FIELD_NAME: {
-          const b = bytes[i]!;
-          if (b === COLON) {
-            if (this.nameLength === 0) return this.fail(400);
-            this.field = this.matchedField();
-            this.valueLength = 0;
-            this.state = FIELD_OWS;
-          } else if (TCHAR[b]) {
-            this.matchNameByte(b);
-            this.nameLength++;
-          } else {
-            // Whitespace between a field name and the colon is a smuggling vector: RFC 9112 §5.1 says reject.
-            return this.fail(400);
+          const start = i;
+          while (i < end && TCHAR[bytes[i]!]) i++;
+          if (this.countHead(i - start)) return this.error;
+          const names = this.fieldName;
+          if (i === end) {
+            names.part(bytes, start, i);
+            continue;
           }
+          // Whitespace between a field name and the colon is a smuggling vector: RFC 9112 §5.1 says reject.
+          if (bytes[i] !== COLON) return this.fail(400);
+          this.field = names.last(bytes, start, i);
+          if (this.field === HOST) this.host.begin();
+          this.valueLength = 0;
+          this.state = FIELD_OWS;
           if (this.countHead(1)) return this.error;
           i++;
           continue;
@@ -262,14 +266,13 @@ export class RequestParser {
         case FIELD_VALUE: {
           const start = i;
           let b = 0;
-          while (i < end && isFieldValueByte((b = bytes[i]!))) i++;
-          // Host is only counted: its value, which may be long, is not kept.
-          if (this.field !== NO_FIELD && this.field !== HOST && this.keepValue(bytes, start, i)) return this.error;
+          while (i < end && FIELD_TEXT[(b = bytes[i]!)]) i++;
           if (this.countHead(i - start)) return this.error;
+          if (this.field !== NO_FIELD && this.valueBytes(bytes, start, i)) return this.error;
           if (i === end) continue;
-          if (b !== CR && b !== LF) return this.fail(400);
+          if (b !== CR) return this.fail(400);
           if (this.endField()) return this.error;
-          this.state = b === CR ? FIELD_LF : FIELD_START;
+          this.state = FIELD_LF;
           if (this.countHead(1)) return this.error;
           i++;
           continue;
@@ -286,97 +289,16 @@ export class RequestParser {
           if (this.countHead(1) || this.endHead()) return this.error;
           continue;
         case BODY: {
-          const take = Math.min(this.remaining, end - i);
-          i += take;
-          this.remaining -= take;
-          if (this.remaining === 0) this.endRequest();
-          continue;
-        }
-        case CHUNK_SIZE: {
-          const b = bytes[i]!;
-          const digit = HEX[b]!;
-          if (digit >= 0) {
-            if (++this.chunkDigits > MAX_CHUNK_SIZE_DIGITS) return this.fail(400);
-            this.remaining = this.remaining * 16 + digit;
-          } else if (this.chunkDigits === 0) {
-            return this.fail(400);
-          } else if (b === SEMICOLON || b === SP || b === HTAB) {
-            this.state = CHUNK_EXT;
-          } else if (b === CR) {
-            this.state = CHUNK_SIZE_LF;
-          } else if (b === LF) {
-            this.endChunkSize();
-          } else {
-            return this.fail(400);
+          const at = this.body.decode(bytes, i, end);
+          if (at < 0) {
+            if (at !== BODY_PENDING) return this.fail(at === BODY_TOO_LARGE ? 431 : 400);
+            i = end;
+            continue;
           }
-          i++;
-          continue;
-        }
-        case CHUNK_EXT: {
-          // Chunk extensions carry nothing the server uses; they are skipped, within a bound.
-          const b = bytes[i]!;
-          if (b === CR) this.state = CHUNK_SIZE_LF;
-          else if (b === LF) this.endChunkSize();
-          else if (!isFieldValueByte(b) || ++this.chunkExtBytes > MAX_CHUNK_EXT_BYTES) return this.fail(400);
-          i++;
-          continue;
-        }
-        case CHUNK_SIZE_LF:
-          if (bytes[i] !== LF) return this.fail(400);
-          this.endChunkSize();
-          i++;
-          continue;
-        case CHUNK_DATA: {
-          const take = Math.min(this.remaining, end - i);
-          i += take;
-          this.remaining -= take;
-          if (this.remaining === 0) this.state = CHUNK_DATA_CR;
-          continue;
-        }
-        case CHUNK_DATA_CR: {
-          const b = bytes[i]!;
-          if (b === CR) this.state = CHUNK_DATA_LF;
-          else if (b === LF) this.startChunk();
-          else return this.fail(400);
-          i++;
-          continue;
-        }
-        case CHUNK_DATA_LF:
-          if (bytes[i] !== LF) return this.fail(400);
-          this.startChunk();
-          i++;
-          continue;
-        case TRAILER_START: {
-          const b = bytes[i]!;
-          if (b === CR) this.state = TRAILER_END_LF;
-          else if (b === LF) this.endRequest();
-          else if (TCHAR[b]) this.state = TRAILER_LINE;
-          else return this.fail(400);
-          if (this.countHead(1)) return this.error;
-          i++;
-          continue;
-        }
-        case TRAILER_LINE: {
-          // Trailer fields are allowed and ignored; only their size is bounded.
-          const b = bytes[i]!;
-          if (b === LF) this.state = TRAILER_START;
-          else if (b === CR) this.state = TRAILER_LF;
-          else if (!isFieldValueByte(b)) return this.fail(400);
-          if (this.countHead(1)) return this.error;
-          i++;
-          continue;
-        }
-        case TRAILER_LF:
-          if (bytes[i] !== LF) return this.fail(400);
-          this.state = TRAILER_START;
-          if (this.countHead(1)) return this.error;
-          i++;
-          continue;
-        case TRAILER_END_LF:
-          if (bytes[i] !== LF) return this.fail(400);
-          i++;
+          i = at;
           this.endRequest();
           continue;
+        }
       }
     }
     return 0;
@@ -400,8 +322,8 @@ export class RequestParser {
 
   private startRequest(): void {
     this.lineBytes = 0;
-    this.methodLength = 0;
-    this.isHead = true;
+    this.methodName.reset();
+    this.fieldName.reset();
     this.versionLength = 0;
     this.headBytes = 0;
     this.contentLength = -1;
@@ -424,10 +346,13 @@ export class RequestParser {
     return true;
   }
 
-  /** Returns 0 for HTTP/1.0 and 1.1, 505 for another well-formed version, 400 for anything else. */
+  /**
+   * Returns 0 for HTTP/1.x, 505 for another major version, 400 for anything else. A minor version
+   * above 1 is read, and answered, as HTTP/1.1: RFC 9110 §2.5 makes minor versions compatible.
+   */
   private checkVersion(): number {
     if (this.versionLength !== 8) return 400;
-    return this.majorVersion === 1 && this.minorVersion <= 1 ? 0 : 505;
+    return this.majorVersion === 1 ? 0 : 505;
   }
 
   /** Returns true (having failed) when the header section outgrows its limit. */
@@ -440,29 +365,13 @@ export class RequestParser {
     return false;
   }
 
-  private matchNameByte(b: number): void {
-    let candidates = this.nameCandidates;
-    if (candidates === 0) return;
-    const c = lower(b);
-    for (let k = 0; k < FIELDS.length; k++) {
-      const name = FIELDS[k]!;
-      if (candidates & (1 << k) && name[this.nameLength] !== c) candidates &= ~(1 << k);
+  /** Bytes of the value of a field the server acts on. Returns true when the request is refused. */
+  private valueBytes(bytes: Uint8Array, start: number, end: number): boolean {
+    if (this.field === HOST) {
+      // Host is checked as it comes: its value, which may be long, is not kept.
+      return this.host.feed(bytes, start, end) ? false : this.refuse(400);
     }
-    this.nameCandidates = candidates;
-  }
-
-  private matchedField(): number {
-    for (let k = 0; k < FIELDS.length; k++) {
-      if (this.nameCandidates & (1 << k) && FIELDS[k]!.length === this.nameLength) return k;
-    }
-    return NO_FIELD;
-  }
-
-  private keepValue(bytes: Uint8Array, start: number, end: number): boolean {
-    if (this.valueLength + (end - start) > MAX_VALUE_BYTES) {
-      this.fail(400);
-      return true;
-    }
+    if (this.valueLength + (end - start) > MAX_VALUE_BYTES) return this.refuse(400);
     // A plain loop: for a few bytes it beats creating a subarray view to copy from.
     const value = (this.value ??= new Uint8Array(MAX_VALUE_BYTES));
     for (let k = start; k < end; k++) value[this.valueLength++] = bytes[k]!;
@@ -473,11 +382,13 @@ export class RequestParser {
   private endField(): boolean {
     if (this.field === NO_FIELD) return false;
     if (this.field === HOST) {
+      // RFC 9112 §3.2: an invalid Host is a 400, like a missing or repeated one.
       this.hostCount++;
-      return false;
+      return this.host.complete(false, false) ? false : this.refuse(400);
     }
     const value = this.value ?? EMPTY;
     let length = this.valueLength;
+    // Only SP and HTAB are whitespace around a value (RFC 9110 §5.6.3): not NBSP, not the rest of Unicode.
     while (length > 0 && (value[length - 1] === SP || value[length - 1] === HTAB)) length--;
     switch (this.field) {
       case CONTENT_LENGTH: {
@@ -493,16 +404,12 @@ export class RequestParser {
         this.contentLength = n;
         return false;
       }
-      case TRANSFER_ENCODING: {
+      case TRANSFER_ENCODING:
         // Framing is only certain when chunked is the last coding, once (RFC 9112 §6.3); refuse the rest.
-        if (this.transferEncodingSeen) return this.refuse(400);
+        if (this.transferEncodingSeen || !endsInChunked(value, length)) return this.refuse(400);
         this.transferEncodingSeen = true;
-        const codings = tokens(value.subarray(0, length));
-        const chunkedAt = codings.indexOf("chunked");
-        if (chunkedAt < 0 || chunkedAt !== codings.length - 1) return this.refuse(400);
         this.chunked = true;
         return false;
-      }
       case CONNECTION:
         this.connectionClose ||= hasToken(value, length, CLOSE_TOKEN);
         this.connectionKeepAlive ||= hasToken(value, length, KEEP_ALIVE_TOKEN);
@@ -523,36 +430,19 @@ export class RequestParser {
     if (this.transferEncodingSeen && (http10 || this.contentLength >= 0)) return this.refuse(400);
     const hasBody = this.chunked || this.contentLength > 0;
     if (hasBody && this.expectContinue && !http10) this.sink.onContinue();
-    if (this.chunked) {
-      this.startChunk();
-    } else if (this.contentLength > 0) {
-      this.remaining = this.contentLength;
-      this.state = BODY;
-    } else {
+    if (!hasBody) {
       this.endRequest();
+      return false;
     }
+    if (this.chunked) this.body.expectChunked();
+    else this.body.expectLength(this.contentLength);
+    this.state = BODY;
     return false;
-  }
-
-  private startChunk(): void {
-    this.remaining = 0;
-    this.chunkDigits = 0;
-    this.chunkExtBytes = 0;
-    this.state = CHUNK_SIZE;
-  }
-
-  private endChunkSize(): void {
-    if (this.remaining > 0) {
-      this.state = CHUNK_DATA;
-    } else {
-      this.headBytes = 0;
-      this.state = TRAILER_START;
-    }
   }
 
   private endRequest(): void {
     const http10 = this.minorVersion === 0;
-    let flags = this.isHead ? REQUEST_HEAD : 0;
+    let flags = this.method === HEAD ? REQUEST_HEAD : 0;
     if (this.connectionClose || (http10 && !this.connectionKeepAlive)) flags |= REQUEST_CLOSE;
     else if (http10) flags |= REQUEST_KEEP_ALIVE_10;
     this.state = LINE_START;
@@ -579,12 +469,24 @@ function hasToken(value: Uint8Array, length: number, token: Uint8Array): boolean
   return false;
 }
 
-/** The lower-cased, trimmed, comma-separated elements of a field value. Only for the rare Transfer-Encoding. */
-function tokens(value: Uint8Array): string[] {
-  return new TextDecoder("latin1")
-    .decode(value)
-    .toLowerCase()
-    .split(",")
-    .map((token) => token.trim())
-    .filter((token) => token.length > 0);
+/**
+ * Whether a Transfer-Encoding value is a list of transfer codings (tokens, RFC 9112 §7) whose last
+ * element, and only that one, is `chunked`. Codings with parameters are refused with the rest: no
+ * client has a reason to send them to this server, and each leniency is a way to disagree with a proxy.
+ */
+function endsInChunked(value: Uint8Array, length: number): boolean {
+  let chunkedSeen = false;
+  let i = 0;
+  while (i < length) {
+    const b = value[i]!;
+    if (b === SP || b === HTAB || b === COMMA) {
+      i++;
+      continue;
+    }
+    if (!TCHAR[b] || chunkedSeen) return false;
+    const start = i;
+    while (i < length && TCHAR[value[i]!]) i++;
+    chunkedSeen = CODINGS.whole(value, start, i - start) === CHUNKED;
+  }
+  return chunkedSeen;
 }

@@ -161,19 +161,20 @@ function distractors(rng: Rng, eol: string): string {
   return text;
 }
 
-function chunkedBody(rng: Rng, eol: string): string {
+/** Chunked framing: CRLF throughout, as RFC 9112 §7.1 requires (bare LF is tolerated only in the head). */
+function chunkedBody(rng: Rng): string {
   let body = "";
   for (let n = int(rng, 0, 4); n > 0; n--) {
     const size = int(rng, 1, 300);
     let sizeText = size.toString(16);
     sizeText = chance(rng, 0.5) ? sizeText.toUpperCase() : sizeText;
     if (chance(rng, 0.1)) sizeText = "000" + sizeText;
-    const ext = pick(rng, ["", "", ";a=b", ';name="quoted; value"', ";x", " ;y=1"]);
-    body += `${sizeText}${ext}${eol}${"d".repeat(size - 1)}\n${eol}`;
+    const ext = pick(rng, ["", "", ";a=b", ';name="quoted; value"', ";x", " ;y=1", ' ; q = "\\\"" ;z']);
+    body += `${sizeText}${ext}\r\n${"d".repeat(size - 1)}\n\r\n`;
   }
-  body += pick(rng, ["0", "000"]) + pick(rng, ["", ";last=1"]) + eol;
-  for (let n = int(rng, 0, 2); n > 0; n--) body += `${randomCase(rng, "X-Trailer")}-${n}: v${n}${eol}`;
-  return body + eol;
+  body += pick(rng, ["0", "000"]) + pick(rng, ["", ";last=1"]) + "\r\n";
+  for (let n = int(rng, 0, 2); n > 0; n--) body += `${randomCase(rng, "X-Trailer")}-${n}: v${n}\r\n`;
+  return body + "\r\n";
 }
 
 /** One final response (after optional 1xx) and what the parser must report for it. */
@@ -216,7 +217,7 @@ function randomResponse(rng: Rng, headRequests: boolean, last: boolean): { text:
     text += `${randomCase(rng, "Transfer-Encoding")}:${ows(rng)}${coding}${ows(rng)}${eol}`;
     // HTTP/1.0 with Transfer-Encoding is faulty framing: read it, then do not reuse the connection.
     if (http10) keepAlive = false;
-    body = chunkedBody(rng, eol);
+    body = chunkedBody(rng);
   } else {
     body = "c".repeat(int(rng, 0, 300));
     keepAlive = false;

@@ -175,7 +175,7 @@ describe("chunked", () => {
   test("chunks, extensions, upper- and lower-case hex, trailers", () =>
     expectEverySplit(
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
-        "5;name=value\r\nhello\r\nA ; x ; y=\"q;\"\r\n0123456789\r\nb\r\n\r\n\r\n\r\n\r\n\r\n\r\n0\r\nX-Trailer: a\r\nX-Other: b\r\n\r\n" +
+        "5;name=value\r\nhello\r\nA ; x ; y=\"q;\"\r\n0123456789\r\na\r\n\r\n\r\n\r\n\r\n\r\n\r\n0\r\nX-Trailer: a\r\nX-Other: b\r\n\r\n" +
         OK_2,
       ok([200, true], [200, true]),
     ));

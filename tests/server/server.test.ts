@@ -214,7 +214,7 @@ describe("bad input: the status, then close", () => {
     ["missing Host", "GET / HTTP/1.1\r\n\r\n", 400],
     ["two Host fields", "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400],
     ["HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505],
-    ["HTTP/1.2", "GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505],
+    ["HTTP/3.0", "GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505],
     ["garbage version", "GET / FTP/1.1\r\nHost: x\r\n\r\n", 400],
     ["bad chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", 400],
     ["chunk data without CRLF", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n", 400],
@@ -229,6 +229,11 @@ describe("bad input: the status, then close", () => {
       expect(client.text.split("HTTP/1.1 ").length - 1).toBe(2);
     });
   }
+
+  test("HTTP/1.2 is served as HTTP/1.1, and answered as HTTP/1.1", async () => {
+    const client = await exchange(serve(), "GET / HTTP/1.2\r\nHost: x\r\n\r\nGET / HTTP/1.9\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(client.text).toBe(OK + OK_CLOSE);
+  });
 
   test("an error answer is sent once, even when more input arrives before it is written", async () => {
     const client = await connect(serve({ delayMs: 100 }));
