@@ -20,7 +20,7 @@ export const BODY_TOO_LARGE = -3;
 
 /** 13 significant hex digits stay below 2^52, so a chunk size is always counted exactly. */
 const MAX_CHUNK_SIZE_DIGITS = 13;
-/** A chunk-size line (size and extensions, which are skipped) is bounded so it cannot run forever. */
+/** A chunk-size line (size, extensions, which are skipped, and CRLF) is bounded so it cannot run forever. */
 export const MAX_CHUNK_LINE_BYTES = 4096;
 
 // States. Chunk extensions follow RFC 9112 §7.1.1:
@@ -151,6 +151,7 @@ export class BodyDecoder {
           continue;
         case CHUNK_SIZE_LF:
           if (bytes[i] !== LF) return this.invalid("chunk-size line not ended by CRLF");
+          if (++this.chunkLineBytes > MAX_CHUNK_LINE_BYTES) return this.invalid("chunk-size line too long");
           i++;
           if (this.remaining > 0) {
             this.state = CHUNK_DATA;

@@ -124,17 +124,10 @@ describe("well-formed requests", () => {
     expect(parse(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc${GET}`)).toEqual(ok(0, 0));
   });
 
-  test("chunked bodies with extensions and trailers", () => {
-    const chunked = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
-    expect(parse(`${chunked}5\r\nhello\r\n0\r\n\r\n${GET}`)).toEqual(ok(0, 0));
-    expect(parse(`${chunked}A;name=value;q="x y"\r\n0123456789\r\n1f\r\n${"z".repeat(31)}\r\n0;last\r\nX-Sum: 1\r\nX-More: a b\r\n\r\n${GET}`)).toEqual(ok(0, 0));
-    expect(parse(`${chunked}0\r\n\r\n`)).toEqual(ok(0));
-    expect(parse(`${chunked}3\r\n\r\n\r\r\n0\r\n\r\n`)).toEqual(ok(0));
+  // The body framing itself (chunks, extensions, trailers, their limits) is tested for both parsers in tests/http.
+  test("chunked bodies end the request; the codings before chunked do not matter", () => {
+    expect(parse(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n${GET}`)).toEqual(ok(0, 0));
     expect(parse(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n`)).toEqual(ok(0));
-  });
-
-  test("an incomplete chunked body is not a request yet", () => {
-    expect(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n")).toEqual(ok());
   });
 
   test("empty lines before a request line are ignored", () => {
@@ -208,15 +201,6 @@ describe("bad input, with its status", () => {
     ["version with letters", "GET / HTTP/1.x\r\nHost: x\r\n\r\n", 400],
     ["version too long", "GET / HTTP/1.11\r\nHost: x\r\n\r\n", 400],
     ["space after the version", "GET / HTTP/1.1 \r\nHost: x\r\n\r\n", 400],
-    ["bad chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400],
-    ["empty chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", 400],
-    ["chunk size with a sign", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", 400],
-    ["chunk size too large", `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${"f".repeat(20)}\r\n`, 400],
-    ["chunk data not followed by CRLF", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n", 400],
-    ["chunk data followed by CR and garbage", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\rX", 400],
-    ["control character in a chunk extension", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;a\x00\r\nabc\r\n0\r\n\r\n", 400],
-    ["bad trailer line", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n X: y\r\n\r\n", 400],
-    ["bare CR in a trailer", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: a\rb\r\n\r\n", 400],
   ];
   for (const [name, input, status] of cases) {
     test(`${name} → ${status}`, () => expect(parse(input).status).toBe(status));
@@ -314,11 +298,6 @@ describe("size limits", () => {
     const before = JSON.stringify(Object.values(parser)).length;
     expect(parser.execute(bytes(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(1 << 20)}\r\n\r\n`))).toBe(431);
     expect(JSON.stringify(Object.values(parser)).length).toBeLessThan(before + 100);
-  });
-
-  test("trailers count against the header limit", () => {
-    const input = `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: ${"t".repeat(maxHeaderBytes)}\r\n\r\n`;
-    expect(parse(input).status).toBe(431);
   });
 
   test("custom limits apply", () => {
