@@ -475,6 +475,9 @@ async function classify(side: Side, bytes: Uint8Array, reference: Reference): Pr
   const mine = guarded(side, bytes, bytewise(bytes.length));
   const split = mine.verdict === "crash" ? null : splitClass(side, bytes, mine);
   if (split !== null) return split;
+  // Empty lines before a request line are ignored (RFC 9112 §2.2): a stream that ends in some is not cut short.
+  const rest = bytes.subarray(mine.ends.at(-1) ?? 0);
+  if (side === "request" && mine.verdict === "incomplete" && rest.every((b) => b === 0x0d || b === 0x0a)) mine.verdict = "ok";
   return classOf(side, mine, await reference.frame(side, bytes));
 }
 
@@ -496,10 +499,87 @@ async function shrink(side: Side, bytes: Uint8Array, kind: string, reference: Re
 }
 
 /**
- * Classes where ours rejects and llhttp accepts, and RFC 9112 (or 9110) is on our side. Matched
- * on the shrunk reproducer; the first that matches names the class in the summary.
+ * Which way a disagreement goes: ours is stricter (it rejects, or waits, where llhttp frames a
+ * message), more lenient (it frames a message llhttp rejects), or they frame differently.
  */
-const KNOWN_STRICT: { rfc: string; test: (text: string) => boolean }[] = [];
+function direction(kind: string): "strict" | "lenient" | "different" {
+  const oursRejects = kind.includes("ours rejects");
+  const theirsRejects = kind.includes("llhttp rejects");
+  if (oursRejects && !theirsRejects) return "strict";
+  if (theirsRejects && !oursRejects) return "lenient";
+  return "different";
+}
+
+/**
+ * Differences decided on purpose, with the reason ours stays as it is. Matched on a shrunk
+ * reproducer and its class, first match wins: a heuristic to read a long summary fast, not a
+ * proof. A disagreement no rule explains is printed without a reason, to be looked at.
+ */
+const DECIDED: { side?: Side; way?: "strict" | "lenient" | "different"; test: (text: string, kind: string) => boolean; why: string }[] = [
+  {
+    test: (text) => /^CONNECT /m.test(text),
+    why: "CONNECT: llhttp hands the connection to a tunnel after the head; ours frames it as any request (the server does not tunnel, RFC 9110 §9.3.6)",
+  },
+  {
+    side: "request",
+    way: "strict",
+    test: (text) => /^[!-~]* [^\r\n ]*\r?\n/.test(text.replace(/^[\r\n]+/, "")),
+    why: "RFC 9112 §3: a request-line ends with HTTP-version (HTTP/0.9 requests are not served)",
+  },
+  { side: "request", way: "strict", test: (_text, kind) => kind.includes("(505)"), why: "a major version other than 1 is answered 505 (RFC 9110 §2.5, §15.6.6)" },
+  { side: "response", way: "strict", test: (_text, kind) => kind.includes("not an HTTP/1.x status line"), why: "the client speaks HTTP/1.x only (RFC 9112 §2.3); llhttp accepts HTTP/0.9 and 2.0 status lines" },
+  { side: "response", way: "strict", test: (_text, kind) => kind.includes("reason phrase"), why: "RFC 9112 §4: reason-phrase = *( HTAB / SP / VCHAR / obs-text )" },
+  {
+    way: "strict",
+    test: (_text, kind) => /chunk|trailer/.test(kind),
+    why: "RFC 9112 §7.1, §7.1.1, §7.1.2: chunk-size [ BWS \";\" chunk-ext ] CRLF, chunk-data CRLF, trailer fields CRLF — bare LF, stray whitespace, unclosed quotes are errors",
+  },
+  { side: "request", way: "strict", test: (text) => /^[!-~]+ [^\r\n ]*[^!-~\r\n ][^\r\n ]* HTTP|^[!-~]+ [^ ]*([|#\\^`{}<>"]|%(?![0-9a-f]{2}))/im.test(text), why: "RFC 9112 §3.2, RFC 3986: an invalid request-target is answered 400" },
+  {
+    side: "request",
+    way: "strict",
+    test: (text) => !/\nhost:/i.test(text) || /\nhost:[^\r\n]*[^\x21-\x7e\r\n \t]|\nhost:[ \t]*[^\r\n]*[ \t][^\r\n \t]/i.test(text) || /\nhost:(?:(?!\r?\n\r?\n)[^])*\nhost:/i.test(text),
+    why: "RFC 9112 §3.2: exactly one valid Host in HTTP/1.1",
+  },
+  {
+    side: "request",
+    test: (text) => /\ncontent-length:(?:(?!\r?\n\r?\n)[^])*\ntransfer-encoding:|\ntransfer-encoding:(?:(?!\r?\n\r?\n)[^])*\ncontent-length:/i.test(text),
+    why: "RFC 9112 §6.1: a request with both Content-Length and Transfer-Encoding is refused (ours at the end of the head, llhttp at the field)",
+  },
+  { side: "response", way: "strict", test: (_text, kind) => kind.includes("too large"), why: "ours counts lengths and chunk sizes exactly, below 2^53; anything larger is refused" },
+  { way: "strict", test: (text) => /[\xa0\x0b\x0c\x85]/.test(text), why: "RFC 9110 §5.6.3: OWS is SP and HTAB only; any other byte makes the value invalid" },
+  { way: "strict", test: (text) => /(^|[^\r])\n/.test(text), why: "bare LF: allowed only where RFC 9112 §2.2 allows it; see the parsers for where ours draws the line" },
+  { way: "lenient", test: (text) => /HTTP\/1\.[2-9]/.test(text), why: "RFC 9110 §2.5: a higher minor version is processed as HTTP/1.1" },
+  { way: "lenient", test: (text) => /(^|[^\r])\n/.test(text), why: "RFC 9112 §2.2: a recipient MAY take a bare LF as the line terminator of the start line and header fields; llhttp rejects it" },
+  {
+    way: "lenient",
+    test: (text) => /content-length:[ \t]*(\d+)[ \t]*\r?\n(?:.*\r?\n)*?content-length:[ \t]*\1[ \t]*(\r?\n|$)/i.test(text),
+    why: "RFC 9110 §8.6: identical Content-Length values MAY be taken as one",
+  },
+  { side: "response", test: (text) => /content-length/i.test(text) && /transfer-encoding/i.test(text), why: "RFC 9112 §6.3 (3): in a response, Transfer-Encoding overrides Content-Length; the client does not reuse the connection" },
+  {
+    test: (text) => /(content-length|transfer-encoding|connection):[^\r\n]*[ \t](\r?\n|$)/i.test(text),
+    why: "RFC 9110 §5.5: whitespace around a field value is not part of it (llhttp misreads a trailing HTAB)",
+  },
+  { test: (text) => /(transfer-encoding|content-length):[^\r\n]*,[ \t]*(\r?\n|,|$)|(transfer-encoding|content-length):[ \t]*,/i.test(text), why: "RFC 9110 §5.6.1: empty list elements are ignored" },
+  {
+    way: "lenient",
+    test: (text) => /\r\n0(;[^\r\n]*)?\r\n(?:[^\r\n]+\r\n)*(content-length|transfer-encoding):/i.test(text),
+    why: "RFC 9110 §6.5.1: trailer fields never change the framing; ours discards them, llhttp rejects framing fields there",
+  },
+  { way: "lenient", test: (text) => /\r\n[0-9a-f]+[ \t]*;|;[^\r\n]*[ \t]=|=[ \t]/i.test(text), why: "RFC 9112 §7.1.1: BWS (optional whitespace) is allowed around ';' and '=' of a chunk extension" },
+  { way: "strict", test: (text) => /\r(?!\n)/.test(text), why: "RFC 9112 §2.2: a bare CR is invalid in the protocol elements" },
+  { side: "response", test: (text) => /transfer-encoding:/i.test(text), why: "RFC 9112 §6.3 (4): a response whose Transfer-Encoding does not end in chunked is read until the connection closes" },
+  { side: "request", way: "lenient", test: (text) => /^PRI /m.test(text), why: "PRI with HTTP/1.x is an ordinary method token (RFC 9110 §9.1); llhttp expects the HTTP/2 preface (RFC 9113 §3.4)" },
+  { side: "request", way: "lenient", test: (_text, kind) => kind.includes("HPE_INVALID_METHOD"), why: "RFC 9110 §9.1: a method is any token; llhttp knows only registered methods" },
+  { side: "response", test: (text) => /^HTTP\/1\.\d 101/m.test(text), why: "101 ends HTTP on the connection for the client, with or without Upgrade" },
+];
+
+function explain(side: Side, kind: string, text: string): string | null {
+  const way = direction(kind);
+  const rule = DECIDED.find((r) => (r.side === undefined || r.side === side) && (r.way === undefined || r.way === way) && r.test(text, kind));
+  return rule?.why ?? null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The run.
@@ -562,11 +642,14 @@ function printSummary(run: { cases: number; agreed: number; elapsedS: number; pe
   const bugs = ordered.filter(([kind]) => isOurBug(kind));
   lines.push("", bugs.length === 0 ? "Bugs of ours whatever the reference says (throws, hangs, read-boundary dependence): none" : "BUGS OF OURS whatever the reference says:");
   ordered.forEach(([kind, finding], k) => {
-    const strict = kind.includes("ours rejects") && kind.includes("llhttp accepts") ? KNOWN_STRICT.find((known) => finding.examples.some((e) => known.test(JSON.parse(e)))) : undefined;
-    if (k === bugs.length) lines.push("", "Disagreements with llhttp, by class (count; shrunk reproducers):");
+    if (k === bugs.length) lines.push("", "Disagreements with llhttp, by class (count; shrunk reproducers, each with the reason it is decided, where one is known):");
     lines.push(`${String(k + 1).padStart(3)}. ${kind}  [${finding.count}]`);
-    if (strict) lines.push(`     ours is strict on purpose: ${strict.rfc}`);
-    for (const example of finding.examples) lines.push(`     ${example}`);
+    const side = kind.split(":")[0] as Side;
+    for (const example of finding.examples) {
+      lines.push(`     ${example}`);
+      const why = isOurBug(kind) ? null : explain(side, kind, JSON.parse(example) as string);
+      lines.push(`       → ${why ?? "NOT EXPLAINED: look at it"}`);
+    }
   });
   console.log(lines.join("\n"));
 }

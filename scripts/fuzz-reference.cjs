@@ -25,6 +25,8 @@ function frame(side, bytes) {
   let keepAlive = true;
   let upgrade = false;
   let rejected = null;
+  /** An interim (1xx) response was read: the final one must still come. */
+  let interimOnly = false;
   let headers = [];
   parser[HTTPParser.kOnMessageBegin] = () => {
     begun = true;
@@ -47,11 +49,12 @@ function frame(side, bytes) {
   parser[HTTPParser.kOnBody] = () => {};
   parser[HTTPParser.kOnMessageComplete] = () => {
     begun = false;
-    const interim = side === 1 && status >= 100 && status < 200 && status !== 101;
-    if (!interim) ends.push(at + 1);
+    interimOnly = side === 1 && status >= 100 && status < 200 && status !== 101;
+    if (!interimOnly) ends.push(at + 1);
   };
   // A message that ends the connection (or switches protocol) ends the framing: what follows is not HTTP.
-  const stopped = () => ends.length > 0 && !begun && (!keepAlive || upgrade);
+  // Node's client reads past an interim response whatever its Connection field says.
+  const stopped = () => ends.length > 0 && !begun && !interimOnly && (!keepAlive || upgrade);
   for (at = 0; at < bytes.length; at++) {
     const result = parser.execute(bytes.subarray(at, at + 1));
     if (rejected !== null) return { ends, verdict: "error", detail: rejected };
@@ -67,7 +70,8 @@ function frame(side, bytes) {
     const result = parser.finish();
     if (result instanceof Error) return { ends, verdict: "incomplete", detail: result.code };
   }
-  return { ends, verdict: begun ? "incomplete" : "ok", detail: "" };
+  // Node's client reports a connection closed after an interim response as a hang-up.
+  return { ends, verdict: begun || interimOnly ? "incomplete" : "ok", detail: "" };
 }
 
 const server = net.createServer((socket) => {
