@@ -570,6 +570,7 @@ const DECIDED: { side?: Side; way?: "strict" | "lenient" | "different"; test: (t
   { way: "lenient", test: (text) => /\r\n[0-9a-f]+[ \t]*;|;[^\r\n]*[ \t]=|=[ \t]/i.test(text), why: "RFC 9112 §7.1.1: BWS (optional whitespace) is allowed around ';' and '=' of a chunk extension" },
   { way: "strict", test: (text) => /\r(?!\n)/.test(text), why: "RFC 9112 §2.2: a bare CR is invalid in the protocol elements" },
   { side: "response", test: (text) => /transfer-encoding:/i.test(text), why: "RFC 9112 §6.3 (4): a response whose Transfer-Encoding does not end in chunked is read until the connection closes" },
+  { side: "request", way: "lenient", test: (text) => /^[!-~]+ [a-z][a-z0-9+.-]*[0-9+.-][a-z0-9+.-]*:\/\//im.test(text), why: "RFC 3986 §3.1: a scheme may have digits, '+', '-' and '.' after its first letter; llhttp's URL parser takes letters only" },
   { side: "request", way: "lenient", test: (text) => /^PRI /m.test(text), why: "PRI with HTTP/1.x is an ordinary method token (RFC 9110 §9.1); llhttp expects the HTTP/2 preface (RFC 9113 §3.4)" },
   { side: "request", way: "lenient", test: (_text, kind) => kind.includes("HPE_INVALID_METHOD"), why: "RFC 9110 §9.1: a method is any token; llhttp knows only registered methods" },
   { side: "response", test: (text) => /^HTTP\/1\.\d 101/m.test(text), why: "101 ends HTTP on the connection for the client, with or without Upgrade" },
