@@ -1,15 +1,15 @@
 import type { Alarm, Clock, Sender } from "./sender.ts";
+import type { LoadProfile } from "./stages.ts";
 
 export interface OpenLoopPlan {
-  rateRps: number;
+  /** The arrival rate over time, from `startUs` to its end: a constant rate is one stage. */
+  profile: LoadProfile;
   arrival: "constant" | "poisson";
-  /** Intended time of the first request. */
+  /** When the profile starts (the intended time of the first request of a constant rate). */
   startUs: number;
-  /** No request is intended at or after this time. */
-  endUs: number;
   /** Requests that may wait for a free slot; past this they are dropped. */
   backlog: number;
-  /** How long to wait for the last requests after `endUs` (their timeout). */
+  /** How long to wait for the last requests after the profile's end (their timeout). */
   drainUs: number;
   /** Uniform [0, 1): injectable so Poisson arrivals are reproducible in tests. */
   random?: () => number;
@@ -18,7 +18,7 @@ export interface OpenLoopPlan {
 }
 
 /**
- * The open loop: requests are *scheduled* at the target rate whatever the server does, and each
+ * The open loop: requests are *scheduled* at the profile's rate whatever the server does, and each
  * carries its intended send time, from which its latency is measured (as wrk2 does: a stalled
  * server makes every request scheduled during the stall late, and that lateness is latency the
  * users of that server would feel; measuring from the actual send would hide it — coordinated
@@ -31,16 +31,22 @@ export interface OpenLoopPlan {
  * that found a free slot is the scheduler lag, recorded apart: the floor of our accuracy.
  */
 export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signal?: AbortSignal, alarm?: Alarm): Promise<void> {
-  const meanGapUs = 1e6 / plan.rateRps;
+  const { profile, startUs } = plan;
+  const endUs = startUs + profile.durationS * 1e6;
   const random = plan.random ?? Math.random;
-  const nextGapUs =
-    plan.arrival === "poisson" ? () => -Math.log(1 - random()) * meanGapUs : () => meanGapUs;
+  // Request k is due when the expected arrivals H(t) reach k (constant arrivals) or reach a running
+  // sum of Exp(1) gaps (Poisson arrivals: a Poisson process whose rate follows the profile). Each
+  // due time is computed from that count, not by adding gaps in time, so rounding never drifts the
+  // rate, and stages at rate 0 simply hold no arrivals.
+  const exponential = () => -Math.log(1 - random());
+  const constant = plan.arrival === "constant";
+  let expected = constant ? 0 : exponential();
+  const dueUs = () => startUs + profile.timeOfArea(expected) * 1e6;
   // A ring of intended times waiting for a slot, oldest first.
   const backlog = new Float64Array(Math.max(1, plan.backlog));
   let backlogHead = 0;
   let backlogSize = 0;
-  let nextUs = plan.startUs;
-  let k = 0;
+  let nextUs = dueUs();
 
   return new Promise((resolve) => {
     const finish = () => {
@@ -72,7 +78,7 @@ export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signa
         backlogSize--;
       }
       const now = clock();
-      while (nextUs <= now && nextUs < plan.endUs) {
+      while (nextUs <= now && nextUs < endUs) {
         if (backlogSize === 0 && sender.send(nextUs)) {
           if (tally.counts(nextUs)) tally.lag.record(clock() - nextUs);
         } else if (backlogSize < plan.backlog) {
@@ -81,17 +87,17 @@ export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signa
         } else {
           tally.onDrop(nextUs);
         }
-        // Constant arrivals are computed from the start, not accumulated, so rounding never drifts the rate.
-        k++;
-        nextUs = plan.arrival === "constant" ? plan.startUs + k * meanGapUs : nextUs + nextGapUs();
+        // Whole numbers stay exact in a double: the count does not drift either.
+        expected += constant ? 1 : exponential();
+        nextUs = dueUs();
       }
-      if (nextUs < plan.endUs) {
+      if (nextUs < endUs) {
         alarm?.set(nextUs);
         return;
       }
       if (backlogSize === 0 && sender.inFlight === 0) {
         finish();
-      } else if (now > plan.endUs + plan.drainUs) {
+      } else if (now > endUs + plan.drainUs) {
         // Requests that never got a slot before the end were never sent: they count as dropped.
         for (; backlogSize > 0; backlogSize--, backlogHead = (backlogHead + 1) % backlog.length) tally.onDrop(backlog[backlogHead]!);
         finish();

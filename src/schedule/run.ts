@@ -8,6 +8,7 @@ import type { Phase, RunResult } from "../stats/result.ts";
 import { closedResult, openResult } from "../stats/run-result.ts";
 import { closedLoop } from "./closed.ts";
 import { openLoop } from "./open.ts";
+import { LoadProfile } from "./stages.ts";
 import { Waker } from "./waker.ts";
 
 /**
@@ -88,10 +89,9 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
       await openLoop(
         engine,
         {
-          rateRps: run.rateRps,
+          profile: LoadProfile.constant(run.rateRps, (endUs - startUs) / 1e6),
           arrival: run.arrival,
           startUs,
-          endUs,
           backlog: run.backlog,
           drainUs: load.timeoutMs * 1000 + 100_000,
         },

@@ -1,13 +1,14 @@
 import { expect, test } from "bun:test";
 import { openLoop, type OpenLoopPlan } from "../../src/schedule/open.ts";
+import { LoadProfile } from "../../src/schedule/stages.ts";
 import { seededRandom } from "../support/random.ts";
 import { FakeSender } from "../support/fake-sender.ts";
 
-const plan = (extra: Partial<OpenLoopPlan>): OpenLoopPlan => ({
-  rateRps: 1000,
+/** A constant rate from 0 to `endUs`, as the plans of these tests were written. */
+const plan = ({ rateRps = 1000, endUs = 100_000, ...extra }: Partial<OpenLoopPlan> & { rateRps?: number; endUs?: number }): OpenLoopPlan => ({
+  profile: LoadProfile.constant(rateRps, endUs / 1e6),
   arrival: "constant",
   startUs: 0,
-  endUs: 100_000,
   backlog: 100,
   drainUs: 1_000_000,
   tickMs: 1,

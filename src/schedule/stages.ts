@@ -1,0 +1,156 @@
+import { UsageError } from "../errors.ts";
+import { parseCount, parseDurationS } from "../units.ts";
+
+/**
+ * Load profiles in stages (k6's `duration:target` notation): each stage moves the level linearly
+ * from where the previous one ended to its target over its duration, `0s` being a step. The level
+ * is an open loop's arrival rate r(t) or a closed loop's number of connections.
+ */
+
+export interface Stage {
+  /** How long the move to `target` takes; 0 is a step. */
+  durationS: number;
+  /** The level at the end of the stage: requests per second, or connections. */
+  target: number;
+}
+
+/** `30s:1000,0s:5000,60s:5000,10s:0`. Messages name the flag and the stage. */
+export function parseStages(flag: string, text: string): Stage[] {
+  const parts = text.split(",").map((part) => part.trim());
+  if (parts.length === 0 || parts.every((part) => part === "")) {
+    throw new UsageError(`${flag}: expected stages as duration:target, e.g. 30s:1000,0s:5000,60s:5000`);
+  }
+  return parts.map((part, i) => {
+    const name = `${flag} stage ${i + 1}`;
+    const colon = part.indexOf(":");
+    if (colon < 0) throw new UsageError(`${name}: expected duration:target (e.g. 30s:1000), got ${JSON.stringify(part)}`);
+    return {
+      durationS: parseDurationS(`${name} duration`, part.slice(0, colon)),
+      target: parseCount(`${name} target`, part.slice(colon + 1), { min: 0 }),
+    };
+  });
+}
+
+/** Stages written back in the notation they are read in. */
+export function formatStages(stages: readonly Stage[]): string {
+  return stages.map((stage) => `${stage.durationS}s:${stage.target}`).join(",");
+}
+
+/**
+ * A piecewise-linear level over time, t in seconds from the profile's start, and its integral
+ * H(t) = ∫₀ᵗ r: for an open loop, the number of requests expected by t. Each segment's H is a
+ * quadratic, so its inverse is closed-form: the n-th request is due at H⁻¹(n), computed from n
+ * rather than by adding gaps, so rounding never accumulates into the rate.
+ */
+export class LoadProfile {
+  readonly durationS: number;
+  /** H(T): the requests expected over the whole profile. */
+  readonly total: number;
+  readonly startLevel: number;
+  readonly maxLevel: number;
+  /** When each stage starts and ends, seconds from the start (a step starts and ends at once). */
+  readonly stageStartsS: readonly number[];
+  readonly stageEndsS: readonly number[];
+
+  // One entry per stage of non-zero duration: a step only changes where the next segment starts.
+  private readonly segStartS: number[] = [];
+  private readonly segLengthS: number[] = [];
+  private readonly segFrom: number[] = [];
+  private readonly segTo: number[] = [];
+  /** H at the segment's start. */
+  private readonly segAreaBefore: number[] = [];
+  /** Requests ask for H⁻¹ in increasing n, so the search resumes where the last one ended. */
+  private cursor = 0;
+
+  constructor(
+    startLevel: number,
+    readonly stages: readonly Stage[],
+  ) {
+    let tS = 0;
+    let level = startLevel;
+    let area = 0;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (const stage of stages) {
+      starts.push(tS);
+      if (stage.durationS > 0) {
+        this.segStartS.push(tS);
+        this.segLengthS.push(stage.durationS);
+        this.segFrom.push(level);
+        this.segTo.push(stage.target);
+        this.segAreaBefore.push(area);
+        area += ((level + stage.target) / 2) * stage.durationS;
+        tS += stage.durationS;
+      }
+      level = stage.target;
+      ends.push(tS);
+    }
+    this.startLevel = startLevel;
+    this.durationS = tS;
+    this.total = area;
+    this.stageStartsS = starts;
+    this.stageEndsS = ends;
+    this.maxLevel = Math.max(startLevel, ...stages.map((stage) => stage.target));
+  }
+
+  /** A constant level for `durationS`: one stage. */
+  static constant(level: number, durationS: number): LoadProfile {
+    return new LoadProfile(level, [{ durationS, target: level }]);
+  }
+
+  /** r(t); at a step, the level after it. Before the start, the starting level; past the end, the last. */
+  levelAt(tS: number): number {
+    if (tS >= this.durationS) return this.stages.at(-1)?.target ?? this.startLevel;
+    const i = this.segmentAt(tS);
+    if (i < 0) return this.startLevel;
+    return this.segFrom[i]! + ((this.segTo[i]! - this.segFrom[i]!) * (tS - this.segStartS[i]!)) / this.segLengthS[i]!;
+  }
+
+  /** H(t) = ∫₀ᵗ r, clamped to [0, T]. */
+  areaUntil(tS: number): number {
+    const i = this.segmentAt(tS);
+    if (i < 0) return 0;
+    const tauS = Math.min(tS - this.segStartS[i]!, this.segLengthS[i]!);
+    const slope = (this.segTo[i]! - this.segFrom[i]!) / this.segLengthS[i]!;
+    return this.segAreaBefore[i]! + this.segFrom[i]! * tauS + (slope * tauS * tauS) / 2;
+  }
+
+  /**
+   * H⁻¹(n): the earliest t with H(t) = n, or Infinity when n ≥ H(T) (the profile ends first).
+   * Segments at level 0 hold no area, so no n falls in them: arrivals skip to the next segment.
+   */
+  timeOfArea(n: number): number {
+    if (n < 0) return 0;
+    if (this.cursor >= this.segStartS.length || n < this.segAreaBefore[this.cursor]!) this.cursor = 0;
+    const last = this.segStartS.length - 1;
+    while (this.cursor <= last && n >= (this.cursor < last ? this.segAreaBefore[this.cursor + 1]! : this.total)) this.cursor++;
+    const i = this.cursor;
+    if (i > last) return Number.POSITIVE_INFINITY;
+    const from = this.segFrom[i]!;
+    const lengthS = this.segLengthS[i]!;
+    const slope = (this.segTo[i]! - from) / lengthS;
+    const d = n - this.segAreaBefore[i]!;
+    // Solves (slope/2)·τ² + from·τ − d = 0 in the form that stays exact as slope → 0 (no division
+    // by it, no cancellation): τ = 2d / (from + √(from² + 2·slope·d)). Inside the segment the root
+    // is real and the denominator positive, since from² + 2·slope·d ≥ r(τ)² ≥ 0 and a segment with
+    // area has from > 0 or a rising slope; rounding is clamped to the segment.
+    const root = Math.sqrt(Math.max(0, from * from + 2 * slope * d));
+    const tauS = d === 0 ? 0 : (2 * d) / (from + root);
+    return this.segStartS[i]! + Math.min(lengthS, Math.max(0, tauS));
+  }
+
+  /** The stage whose span holds t (the last stage of non-zero duration that starts at or before t), -1 before the first. */
+  stageAt(tS: number): number {
+    let found = -1;
+    for (let i = 0; i < this.stages.length; i++) {
+      if (this.stageStartsS[i]! <= tS && this.stageEndsS[i]! > this.stageStartsS[i]!) found = i;
+    }
+    return found;
+  }
+
+  private segmentAt(tS: number): number {
+    let found = -1;
+    for (let i = 0; i < this.segStartS.length && this.segStartS[i]! <= tS; i++) found = i;
+    return found;
+  }
+}
