@@ -1,0 +1,168 @@
+/**
+ * The capacity under an SLO: the highest open-loop arrival rate a server sustains with its p99
+ * (measured from the intended send times) and its error rate within limits. A closed loop's best
+ * throughput is not that number: it is measured under back-pressure, with latencies no open system
+ * would see. So the rate is found by search, over open-loop probes: from an estimate, geometrically
+ * up (or down) until the verdict changes, then bisection to the tolerance, then one longer run at
+ * the rate found to confirm it.
+ *
+ * Pure: the probe is injected (a real open-loop run, or a simulated server in tests).
+ */
+
+/** What one open-loop probe measured. */
+export interface ProbeResult {
+  targetRps: number;
+  /**
+   * Scheduled in the probe's window / its duration: the target for constant arrivals, a random
+   * count around it for Poisson arrivals (±1.4% over 10 s at 500 req/s), which is what the server
+   * was asked to sustain.
+   */
+  offeredRps: number;
+  /** Completed in the probe's window / its duration. */
+  achievedRps: number;
+  /** Outcomes known (ok + errors). */
+  requests: number;
+  errors: number;
+  dropped: number;
+  p50Ms: number;
+  /** Coordinated-omission corrected: from the intended send times. */
+  p99Ms: number;
+  /** p99 of the first and the last third of the probe's intervals; null when too short to tell. */
+  p99FirstThirdMs: number | null;
+  p99LastThirdMs: number | null;
+}
+
+export type Probe = (rateRps: number, durationS: number) => Promise<ProbeResult>;
+
+export interface Slo {
+  p99Ms: number;
+  /** Largest share of requests that may fail (errors / outcomes), 0 for none. */
+  errorRate: number;
+}
+
+export interface CapacityPlan {
+  /** Where the search starts: a quick closed-loop estimate of the throughput. */
+  startRps: number;
+  slo: Slo;
+  /** Relative width at which bisection stops: 0.05 finds the capacity within 5%. */
+  tolerance: number;
+  probeS: number;
+  confirmS: number;
+  /** Most probes in all, confirmations included. */
+  maxProbes: number;
+  /** The geometric step up or down before bisecting. */
+  factor: number;
+  /** Rates are whole requests per second, from 1 to this (the generator's own limit). */
+  maxRps: number;
+}
+
+export const CAPACITY_DEFAULTS = { tolerance: 0.05, probeS: 10, confirmS: 30, maxProbes: 12, factor: 2, maxRps: 1_000_000 };
+
+/** Sustained: achieved at least this share of the offered rate. */
+export const SUSTAINED_SHARE = 0.99;
+/** p99 drifts when its last third exceeds its first third by this factor… */
+export const DRIFT_FACTOR = 1.5;
+/**
+ * …and the last third's p99 has passed this share of the SLO. Below it a rise is noise, not a
+ * queue building up: a 1 ms p99 that a pause turns into 2 ms says nothing about the SLO, and with
+ * Poisson arrivals a stable queue at 85% load swings 1.5× between thirds of a 10 s probe. A queue
+ * that grows without end still shows: it crosses half the SLO, at the latest in the longer
+ * confirmation run.
+ */
+export const DRIFT_FLOOR_OF_SLO = 0.5;
+
+export type ProbeStage = "start" | "up" | "down" | "bisect" | "confirm";
+
+export interface ProbeStep {
+  stage: ProbeStage;
+  rateRps: number;
+  durationS: number;
+  result: ProbeResult;
+  pass: boolean;
+  /** Why it failed (empty when it passed). */
+  reasons: string[];
+}
+
+export interface CapacityResult {
+  /** The confirmed rate, or null when no rate met the SLO (or the search was stopped first). */
+  capacityRps: number | null;
+  /** Every probe in order, with its verdict and why. */
+  probes: ProbeStep[];
+  /** One sentence on how the search ended. */
+  conclusion: string;
+}
+
+const fmt = (n: number, digits = 1) => (Number.isInteger(n) ? String(n) : n.toFixed(digits));
+
+/** Why a probe fails the SLO; empty when it passes. */
+export function probeFailures(result: ProbeResult, slo: Slo): string[] {
+  const reasons: string[] = [];
+  if (result.requests === 0) return ["no response came back"];
+  if (result.achievedRps < SUSTAINED_SHARE * result.offeredRps) {
+    reasons.push(`not sustained: achieved ${fmt(result.achievedRps)} of ${fmt(result.offeredRps)} req/s offered`);
+  }
+  if (result.dropped > 0) reasons.push(`${result.dropped} dropped`);
+  if (result.p99Ms > slo.p99Ms) reasons.push(`p99 ${fmt(result.p99Ms, 2)} ms > SLO ${fmt(slo.p99Ms)} ms`);
+  const errorRate = result.errors / result.requests;
+  if (errorRate > slo.errorRate) reasons.push(`error rate ${fmt(errorRate * 100, 2)}% > ${fmt(slo.errorRate * 100, 2)}%`);
+  const first = result.p99FirstThirdMs;
+  const last = result.p99LastThirdMs;
+  if (first !== null && last !== null && last > DRIFT_FACTOR * first && last >= DRIFT_FLOOR_OF_SLO * slo.p99Ms) {
+    reasons.push(`p99 drifting up: ${fmt(first, 2)} ms → ${fmt(last, 2)} ms over the probe`);
+  }
+  return reasons;
+}
+
+export async function findCapacity(plan: CapacityPlan, probe: Probe, onProbe?: (step: ProbeStep) => void, signal?: AbortSignal): Promise<CapacityResult> {
+  const probes: ProbeStep[] = [];
+  const clamp = (rateRps: number) => Math.min(plan.maxRps, Math.max(1, Math.round(rateRps)));
+  const canProbe = () => probes.length < plan.maxProbes && !signal?.aborted;
+  const run = async (stage: ProbeStage, rateRps: number, durationS: number): Promise<boolean> => {
+    const result = await probe(rateRps, durationS);
+    const reasons = probeFailures(result, plan.slo);
+    const step = { stage, rateRps, durationS, result, pass: reasons.length === 0, reasons };
+    probes.push(step);
+    onProbe?.(step);
+    return step.pass;
+  };
+  const stopped = (conclusion: string): CapacityResult => ({ capacityRps: null, probes, conclusion });
+
+  // Bracket: `low` passed, `high` failed (null while unknown).
+  let low: number | null = null;
+  let high: number | null = null;
+  let rateRps = clamp(plan.startRps);
+  if (await run("start", rateRps, plan.probeS)) low = rateRps;
+  else high = rateRps;
+  while (low === null && rateRps > 1 && canProbe()) {
+    rateRps = clamp(rateRps / plan.factor);
+    if (await run("down", rateRps, plan.probeS)) low = rateRps;
+    else high = rateRps;
+  }
+  while (high === null && rateRps < plan.maxRps && canProbe()) {
+    rateRps = clamp(rateRps * plan.factor);
+    if (await run("up", rateRps, plan.probeS)) low = rateRps;
+    else high = rateRps;
+  }
+  if (low === null) return stopped(signal?.aborted ? "stopped before any rate met the SLO" : `no rate down to ${rateRps} req/s met the SLO`);
+
+  // Geometric midpoints: the tolerance is relative, so each halves the ratio high/low.
+  while (high !== null && high > low * (1 + plan.tolerance) && canProbe()) {
+    const middle = clamp(Math.sqrt(low * high));
+    if (middle <= low || middle >= high) break;
+    if (await run("bisect", middle, plan.probeS)) low = middle;
+    else high = middle;
+  }
+
+  // A short probe can pass at a rate a longer run would not sustain: confirm, stepping down by the tolerance.
+  while (canProbe()) {
+    if (await run("confirm", low, plan.confirmS)) {
+      const bound = high === null ? `no probe failed up to ${low} req/s` : `${high} req/s failed`;
+      return { capacityRps: low, probes, conclusion: `${low} req/s sustained within the SLO for ${fmt(plan.confirmS)} s; ${bound}` };
+    }
+    high = low;
+    const lower = clamp(low / (1 + plan.tolerance));
+    if (lower >= low) break;
+    low = lower;
+  }
+  return stopped(signal?.aborted ? "stopped before the capacity was confirmed" : `no rate was confirmed within ${plan.maxProbes} probes`);
+}
