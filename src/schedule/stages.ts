@@ -154,3 +154,15 @@ export class LoadProfile {
     return found;
   }
 }
+
+/**
+ * A closed loop in stages ramps its connections (`--stages 30s:10,60s:100`): at each moment it
+ * keeps round(level(t)) requests in flight. The engine opens `maxLevel` connections at the start
+ * (in batches, as it does); a freed slot sends again only while fewer than `connectionsAt(t)` are
+ * in flight, and a coarse timer (10 ms: a closed loop has no due times to meet) fills up to the
+ * level when it rises. When it falls, requests in flight finish and are not replaced, so no
+ * response is cut off. Results per stage count the requests sent within the stage's span.
+ */
+export function connectionsAt(profile: LoadProfile, tS: number): number {
+  return Math.max(0, Math.round(profile.levelAt(tS)));
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { UsageError } from "../../src/errors.ts";
-import { formatStages, LoadProfile, parseStages } from "../../src/schedule/stages.ts";
+import { connectionsAt, formatStages, LoadProfile, parseStages } from "../../src/schedule/stages.ts";
 import { seededRandom } from "../support/random.ts";
 
 describe("parseStages", () => {
@@ -109,4 +109,10 @@ describe("LoadProfile", () => {
     expect(down.timeOfArea(999.999999)).toBeCloseTo(2, 3);
     expect(down.timeOfArea(750)).toBeCloseTo(1, 12);
   });
+});
+
+test("a closed loop's connections follow the level, rounded", () => {
+  const profile = new LoadProfile(0, parseStages("--stages", "10s:10,0s:100,5s:100,1s:0"));
+  expect([0, 0.4, 0.5, 5, 9.99, 10, 15, 15.5, 16, 20].map((t) => connectionsAt(profile, t))).toEqual([0, 0, 1, 5, 10, 100, 100, 50, 0, 0]);
+  expect(profile.maxLevel).toBe(100);
 });
