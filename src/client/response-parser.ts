@@ -12,7 +12,7 @@
  * then Content-Length; then the body runs until the server closes the connection.
  */
 
-import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, FIELD_TEXT, bytesOf, isDigit, lower } from "../http/bytes.ts";
+import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, FIELD_TEXT, DQUOTE, BACKSLASH, EQUALS, QDTEXT, bytesOf, isDigit, lower } from "../http/bytes.ts";
 import { BODY_PENDING, BodyDecoder } from "../http/body.ts";
 import { NO_NAME, NameMatcher, NameTable } from "../http/names.ts";
 
@@ -65,11 +65,21 @@ const CHUNKED_TOKEN = bytesOf("chunked");
 const NO_TOKEN = new Uint8Array(0);
 
 // Where a list element of a field value is: before it, inside it, after it (only OWS may follow),
-// or in its parameters (`gzip;q=1`), which are skipped.
+// or in its parameters (`gzip;q=1`). Parameters do not matter, but they are read by their grammar
+// (RFC 9110 §10.1.4: `*( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) )`): a comma
+// inside a quoted value is not the end of a coding, and a value that breaks the grammar cannot say
+// which coding is the final one.
 const BEFORE = 0;
 const INSIDE = 1;
 const AFTER = 2;
-const PARAMS = 3;
+const PARAM_NAME_START = 3;
+const PARAM_NAME = 4;
+const PARAM_NAME_BWS = 5;
+const PARAM_VALUE_START = 6;
+const PARAM_TOKEN = 7;
+const PARAM_QUOTED = 8;
+const PARAM_QUOTED_PAIR = 9;
+const PARAM_END = 10;
 
 /** 15 decimal digits stay below 2^53, so a length is always counted exactly (and is 999 TB at most). */
 const MAX_LENGTH_DIGITS = 15;
@@ -446,6 +456,7 @@ export class ResponseParser {
    * Returns true when the value is invalid (the parser has failed).
    */
   private valueByte(b: number): boolean {
+    if (this.elementPos >= PARAM_NAME_START) return this.paramByte(b);
     if (b === COMMA) return this.endElement();
     if (b === SP || b === HTAB) {
       if (this.elementPos === INSIDE) this.elementPos = AFTER;
@@ -461,9 +472,8 @@ export class ResponseParser {
     }
     // A Connection option or a transfer coding, compared with the two tokens that matter as it comes.
     const pos = this.elementPos;
-    if (pos === PARAMS) return false;
     if (b === SEMICOLON) {
-      this.elementPos = PARAMS;
+      this.elementPos = PARAM_NAME_START;
       return false;
     }
     if (pos === AFTER) {
@@ -482,8 +492,50 @@ export class ResponseParser {
     return false;
   }
 
+  /** One byte of the parameters of a list element. Returns true when the grammar does not allow it (the parser has failed). */
+  private paramByte(b: number): boolean {
+    const whitespace = b === SP || b === HTAB;
+    let next = -1;
+    switch (this.elementPos) {
+      case PARAM_NAME_START:
+        next = whitespace ? PARAM_NAME_START : TCHAR[b] ? PARAM_NAME : -1;
+        break;
+      case PARAM_NAME:
+        next = TCHAR[b] ? PARAM_NAME : b === EQUALS ? PARAM_VALUE_START : whitespace ? PARAM_NAME_BWS : -1;
+        break;
+      case PARAM_NAME_BWS:
+        next = whitespace ? PARAM_NAME_BWS : b === EQUALS ? PARAM_VALUE_START : -1;
+        break;
+      case PARAM_VALUE_START:
+        next = whitespace ? PARAM_VALUE_START : b === DQUOTE ? PARAM_QUOTED : TCHAR[b] ? PARAM_TOKEN : -1;
+        break;
+      case PARAM_TOKEN:
+        next = TCHAR[b] ? PARAM_TOKEN : -2;
+        break;
+      case PARAM_QUOTED:
+        next = QDTEXT[b] ? PARAM_QUOTED : b === BACKSLASH ? PARAM_QUOTED_PAIR : b === DQUOTE ? PARAM_END : -1;
+        break;
+      case PARAM_QUOTED_PAIR:
+        next = FIELD_TEXT[b] ? PARAM_QUOTED : -1;
+        break;
+      case PARAM_END:
+        next = -2;
+        break;
+    }
+    // A whole parameter: OWS, then another parameter, the next element or the end of the field.
+    if (next === -2) {
+      if (b === COMMA) return this.endElement();
+      next = whitespace ? PARAM_END : b === SEMICOLON ? PARAM_NAME_START : -1;
+    }
+    if (next < 0) return this.failed("invalid parameter in a list element");
+    this.elementPos = next;
+    return false;
+  }
+
   /** A list element ended (comma or end of field). Empty elements are allowed and ignored. */
   private endElement(): boolean {
+    const pos = this.elementPos;
+    if (pos >= PARAM_NAME_START && pos !== PARAM_TOKEN && pos !== PARAM_END) return this.failed("invalid parameter in a list element");
     const n = this.elementLength;
     if (n > 0) {
       this.elements++;

@@ -9,7 +9,7 @@
  * no memory whatever its size.
  */
 
-import { CR, LF, SP, HTAB, COLON, SEMICOLON, TCHAR, HEX, FIELD_TEXT } from "./bytes.ts";
+import { CR, LF, SP, HTAB, COLON, SEMICOLON, TCHAR, HEX, FIELD_TEXT, DQUOTE, BACKSLASH, EQUALS, QDTEXT } from "./bytes.ts";
 
 /** decode() read every byte it was given, and the body goes on. */
 export const BODY_PENDING = -1;
@@ -50,14 +50,6 @@ const TRAILER_NAME = 18;
 const TRAILER_VALUE = 19;
 const TRAILER_LF = 20;
 const TRAILER_END_LF = 21;
-
-const DQUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const EQUALS = 0x3d;
-
-/** qdtext of RFC 9110 §5.6.4: field text but for `"` and `\`. */
-const QDTEXT = FIELD_TEXT.slice();
-QDTEXT[DQUOTE] = QDTEXT[BACKSLASH] = 0;
 
 export class BodyDecoder {
   /** Why decode() failed, for logs and parse-error counts; a constant string, never built. */

@@ -34,3 +34,11 @@ export const lower = (b: number): number => (b >= 0x41 && b <= 0x5a ? b | 0x20 :
 export const FIELD_TEXT = new Uint8Array(256);
 FIELD_TEXT[HTAB] = 1;
 for (let c = SP; c <= 0xff; c++) FIELD_TEXT[c] = c === 0x7f ? 0 : 1;
+
+export const DQUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const EQUALS = 0x3d;
+
+/** qdtext of RFC 9110 §5.6.4: field text but for `"` and `\`. */
+export const QDTEXT = FIELD_TEXT.slice();
+QDTEXT[DQUOTE] = QDTEXT[BACKSLASH] = 0;

@@ -185,6 +185,19 @@ describe("chunked", () => {
     expectEverySplit("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", ok([200, false])));
   test("when chunked is not the final coding the body runs until close", () =>
     expectEverySplit("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n1\r\nx\r\n0\r\n\r\n", { responses: [[200, false]], error: 0, cutShort: false }, { close: true }));
+  test("coding parameters are read by their grammar (RFC 9110 §10.1.4): a comma in a quoted value ends no coding", () => {
+    const chunkedBody = "\r\n\r\n1\r\nx\r\n0\r\n\r\n";
+    for (const value of ["chunked;q=1", "chunked ; q = 1", 'chunked;a="b, c";d=e', 'chunked;a="\\"x\\\\"', "gzip;a=\"chunked, x\", chunked"]) {
+      expectEverySplit(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${value}${chunkedBody}`, ok([200, true]));
+    }
+    // The final coding is gzip, whose quoted parameter only looks like a list: read until close.
+    expectEverySplit(`HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip;a="x, chunked"${chunkedBody}`, { responses: [[200, false]], error: 0, cutShort: false }, { close: true });
+  });
+  test("a coding parameter that breaks the grammar leaves the framing unknown: a parse error", () => {
+    for (const value of ["chunked;", "chunked;q", "chunked;q=", "chunked;=1", "chunked ;", 'gzip;q="x, chunked', "chunked;q=1 2", 'chunked;q="a"b', "gzip;, chunked"]) {
+      expectEverySplit(`${OK_2}HTTP/1.1 200 OK\r\nTransfer-Encoding: ${value}\r\n\r\n1\r\nx\r\n0\r\n\r\n${OK_2}`, failsAfter([200, true]));
+    }
+  });
 });
 
 describe("bodies without a length", () => {
