@@ -112,7 +112,8 @@ function contentLengthValue(length: number): string {
 const TRANSFER_CODINGS = [
   "Chunked", "CHUNKED", "chunked, chunked", "gzip, chunked", "chunked, gzip", "gzip", "identity", "\xa0chunked",
   "chunked\xa0", " \xa0chunked\xa0", "chunked;q=1", ",chunked", "chunked,", "x, chunked", "\x0bchunked", "chun ked",
-  "chunked\x00", "chunked , gzip", "gzip,chunked", "chunkedx", "",
+  "chunked\x00", "chunked , gzip", "gzip,chunked", "chunkedx", "", 'gzip;a="x, chunked"', 'chunked;a="b, c"', "chunked;", 'gzip;q="x, chunked',
+  "chunked ; q = 1",
 ];
 
 function field(name: string, value: string): string {
