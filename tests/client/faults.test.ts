@@ -161,12 +161,15 @@ describe("through a fault proxy, every request is one outcome of the right kind"
     expect(run.latencyMs.max).toBeGreaterThanOrEqual(150);
   });
 
-  test("--threads 2 accounts the same: each thread's connection alternates ok and reset", async () => {
+  test("--threads 2 accounts the same: each thread's connection alternates ok and reset, closed and open", async () => {
     const { port } = proxy({ down: { cut: { afterBytes: MID_SECOND_RESPONSE, how: "reset" } } });
-    const { run } = await bench(port, "closed", ["-n", "20", "-c", "2", "--threads", "2"]);
-    expect(run.requests).toBe(20);
-    expect(nonZero(run.errors)).toEqual({ reset: 10 });
-    expect(run.ok).toBe(10);
+    const closed = await bench(port, "closed", ["-n", "20", "-c", "2", "--threads", "2"]);
+    expect(closed.run.requests).toBe(20);
+    expect(nonZero(closed.run.errors)).toEqual({ reset: 10 });
+    expect(closed.run.ok).toBe(10);
+    const open = await bench(port, "open", ["--rps", "80", "--duration", "0.5", "--concurrency", "2", "--threads", "2"]);
+    expect(open.run.requests).toBe(40);
+    expect(nonZero(open.run.errors)).toEqual({ reset: 20 });
   });
 });
 
