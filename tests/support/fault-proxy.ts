@@ -60,7 +60,7 @@ interface Piece {
   bytes: Uint8Array;
   releaseAtMs: number;
   /** Done once the piece was written. */
-  then: Cut | "end" | null;
+  after: Cut | "end" | null;
 }
 
 /** One direction of one connection: what arrives from one socket, on its way to the other. */
@@ -93,10 +93,10 @@ class Pipe {
       if (stall && start === stall.afterBytes) releaseAtMs += stall.ms;
       if (this.faults.bytesPerS) releaseAtMs += (bytes.length * 1000) / this.faults.bytesPerS;
       this.lastReleaseMs = releaseAtMs;
-      if (inject && start === inject.afterBytes) this.queue.push({ bytes: inject.bytes, releaseAtMs, then: null });
-      const then = cut && this.bytesSeen === cut.afterBytes ? cut.how : null;
-      this.queue.push({ bytes, releaseAtMs, then });
-      if (then !== null) {
+      if (inject && start === inject.afterBytes) this.queue.push({ bytes: inject.bytes, releaseAtMs, after: null });
+      const after = cut && this.bytesSeen === cut.afterBytes ? cut.how : null;
+      this.queue.push({ bytes, releaseAtMs, after });
+      if (after !== null) {
         this.done = true;
         break;
       }
@@ -108,7 +108,7 @@ class Pipe {
   end(): void {
     if (this.done) return;
     this.done = true;
-    this.queue.push({ bytes: new Uint8Array(0), releaseAtMs: this.lastReleaseMs, then: "end" });
+    this.queue.push({ bytes: new Uint8Array(0), releaseAtMs: this.lastReleaseMs, after: "end" });
     this.pump();
   }
 
@@ -155,11 +155,11 @@ class Pipe {
       }
       this.queue.shift();
       if (!this.writeAll(receiver, piece.bytes)) {
-        if (piece.then !== null) this.queue.unshift({ bytes: new Uint8Array(0), releaseAtMs: 0, then: piece.then });
+        if (piece.after !== null) this.queue.unshift({ bytes: new Uint8Array(0), releaseAtMs: 0, after: piece.after });
         return;
       }
-      if (piece.then === "end") receiver.end();
-      else if (piece.then !== null) this.onCut(piece.then, this);
+      if (piece.after === "end") receiver.end();
+      else if (piece.after !== null) this.onCut(piece.after, this);
     }
   };
 
