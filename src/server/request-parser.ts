@@ -138,8 +138,8 @@ export class RequestParser {
 
   /**
    * Consumes `bytes`, reporting each complete request to the sink. Returns 0, or the status code to
-   * answer with before closing (400, 414, 431, 505), once: after an error the parser ignores all
-   * input and returns 0.
+   * answer with before closing (400, 414, 431, 501, 505), once: after an error the parser ignores
+   * all input and returns 0.
    */
   execute(bytes: Uint8Array): number {
     const end = bytes.length;
@@ -428,6 +428,9 @@ export class RequestParser {
     // and must not come with Content-Length (the classic request-smuggling pair).
     if ((!http10 && this.hostCount !== 1) || this.hostCount > 1) return this.refuse(400);
     if (this.transferEncodingSeen && (http10 || this.contentLength >= 0)) return this.refuse(400);
+    // A 2xx to CONNECT turns the connection into a tunnel (RFC 9112 §6.3): the client would take our
+    // 200's body for tunnel bytes and send bytes we would read as requests. This server is no proxy.
+    if (this.method === CONNECT) return this.refuse(501);
     const hasBody = this.chunked || this.contentLength > 0;
     if (hasBody && this.expectContinue && !http10) this.sink.onContinue();
     if (!hasBody) {

@@ -17,6 +17,7 @@ const REASONS: Record<number, string> = {
   408: "Request Timeout",
   414: "URI Too Long",
   431: "Request Header Fields Too Large",
+  501: "Not Implemented",
   505: "HTTP Version Not Supported",
 };
 

@@ -196,7 +196,7 @@ describe("request bodies are read and discarded", () => {
 
 describe("bad input: the status, then close", () => {
   const statusLine = (status: number) =>
-    ({ 400: "HTTP/1.1 400 Bad Request", 414: "HTTP/1.1 414 URI Too Long", 431: "HTTP/1.1 431 Request Header Fields Too Large", 505: "HTTP/1.1 505 HTTP Version Not Supported" })[status]!;
+    ({ 400: "HTTP/1.1 400 Bad Request", 414: "HTTP/1.1 414 URI Too Long", 431: "HTTP/1.1 431 Request Header Fields Too Large", 501: "HTTP/1.1 501 Not Implemented", 505: "HTTP/1.1 505 HTTP Version Not Supported" })[status]!;
   const cases: [string, string, number][] = [
     ["malformed request line", "GET/HTTP/1.1\r\n\r\n", 400],
     ["bad method", "G@T / HTTP/1.1\r\nHost: x\r\n\r\n", 400],
@@ -215,6 +215,10 @@ describe("bad input: the status, then close", () => {
     ["two Host fields", "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400],
     ["HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505],
     ["HTTP/3.0", "GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505],
+    ["CONNECT, which would make a tunnel", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 501],
+    ["a target the URI grammar does not allow", "GET /a|b HTTP/1.1\r\nHost: x\r\n\r\n", 400],
+    ["an invalid Host", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400],
+    ["a bare LF ending a field line", "GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400],
     ["garbage version", "GET / FTP/1.1\r\nHost: x\r\n\r\n", 400],
     ["bad chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", 400],
     ["chunk data without CRLF", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n", 400],
