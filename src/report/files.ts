@@ -1,10 +1,37 @@
-import { readFileSync, renameSync, writeFileSync, unlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { RunError, UsageError } from "../errors.ts";
 import { documentProblem, type ResultDocument } from "../stats/document.ts";
 
+const tempPath = (path: string) => `${path}.${process.pid}.tmp`;
+
+/** Why a file system call failed, in words about the path the user gave (never the temp file's name). */
+function reason(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  switch (code) {
+    case "ENOENT":
+      return "its directory does not exist";
+    case "ENOTDIR":
+      return "a part of the path is not a directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EROFS":
+      return "read-only file system";
+    case "EISDIR":
+      return "it is a directory";
+    case "EEXIST":
+      return "a file of that name is in the way";
+    case "ENOSPC":
+      return "no space left on the device";
+    default:
+      return code ?? message;
+  }
+}
+
 /** Writes a whole file or nothing: a temp file beside it, then a rename, so no reader ever sees half of it. */
 export function writeAtomically(path: string, content: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
+  const temp = tempPath(path);
   try {
     writeFileSync(temp, content);
     renameSync(temp, path);
@@ -14,7 +41,46 @@ export function writeAtomically(path: string, content: string): void {
     } catch {
       // Nothing was written, or it is already gone.
     }
-    throw new RunError(`cannot write ${path}: ${(error as Error).message}`);
+    throw new RunError(`cannot write ${path}: ${reason(error)}`);
+  }
+}
+
+/**
+ * Refuses, before any load is sent, a path the results could not be written to: it writes and
+ * removes the very temp file `writeAtomically` will use, so what passes here can be written later.
+ */
+export function checkWritable(flag: string, path: string): void {
+  const temp = tempPath(path);
+  try {
+    if (isDirectory(path)) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    writeFileSync(temp, "");
+    unlinkSync(temp);
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot write ${path}: ${reason(error)}`);
+  }
+}
+
+/** `mkdir -p`, then the same probe as `checkWritable` inside it; refused with the flag's name. */
+export function ensureDirectory(flag: string, path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot create the directory ${path}: ${reason(error)}`);
+  }
+  const probe = tempPath(join(path, ".minibench"));
+  try {
+    writeFileSync(probe, "");
+    unlinkSync(probe);
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot write into ${path}: ${reason(error)}`);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -4,10 +4,25 @@ import { log } from "../log.ts";
 import type { ResultDocument } from "../stats/document.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
 import { csv, type CsvContext } from "./csv.ts";
-import { writeAtomically } from "./files.ts";
+import { checkWritable, ensureDirectory, writeAtomically } from "./files.ts";
 import { writeHtmlReport } from "./html.ts";
 import { presetNarrative } from "./narrative.ts";
 import { closedTable, openTable, sweepTable } from "./table.ts";
+
+/**
+ * Every path the results will go to, checked before any load is sent: a run of minutes must not
+ * end in "cannot write". Creates the preset's `--out-dir` as `mkdir -p` does.
+ */
+export function prepareOutputs({ output, run }: BenchPlan): void {
+  if (run.kind === "preset") ensureDirectory("--out-dir", run.outDir);
+  const files: [string, string | null][] = [
+    ["--out", output.outPath],
+    ["--csv", output.csvPath],
+    ["--hgrm", output.hgrmPath],
+    ["--report", output.reportPath],
+  ];
+  for (const [flag, path] of files) if (path !== null) checkWritable(flag, path);
+}
 
 /** Everything a bench run shows and writes once it is measured: tables on stderr, then the files asked for. */
 export function writeOutputs(document: ResultDocument, plan: BenchPlan): void {

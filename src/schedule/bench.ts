@@ -1,7 +1,7 @@
 import type { BenchPlan } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
 import { log } from "../log.ts";
-import { pointName, writeOutputs } from "../report/output.ts";
+import { pointName, prepareOutputs, writeOutputs } from "../report/output.ts";
 import { Progress } from "../report/progress.ts";
 import { resultDocument, type ResultDocument } from "../stats/document.ts";
 import type { RunResult } from "../stats/result.ts";
@@ -16,6 +16,7 @@ import { runLoad } from "./threads.ts";
  */
 export async function executeBench(plan: BenchPlan): Promise<number> {
   const { load, run, output } = plan;
+  prepareOutputs(plan);
   if (output.startAtMs !== null) await waitUntil(output.startAtMs, output.quiet);
 
   const interrupt = new AbortController();
@@ -43,6 +44,11 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   }
 
   const { runs, findings } = measured;
+  if (interrupt.signal.aborted && runs.length === 0) {
+    // A table of zeros would read as a measurement; nothing was measured.
+    log.warn("interrupted during the warm-up: nothing measured");
+    return 130;
+  }
   const groups = summarizeRepeats(runs);
   const document = resultDocument(run.kind, load.target.url, startedAt, describe(plan), runs, groups, interrupt.signal.aborted, findings);
   writeOutputs(document, plan);

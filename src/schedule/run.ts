@@ -99,7 +99,10 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
         hooks.signal,
         waker,
       );
-      const elapsedS = Math.max(0, Math.min(nowUs(), endUs) - windowStartUs) / 1e6;
+      const stoppedUs = nowUs();
+      // Stopped before the window opened: the warm-up measured nothing, and a run of zeros would lie.
+      if (stoppedUs < windowStartUs) break;
+      const elapsedS = Math.max(0, Math.min(stoppedUs, endUs) - windowStartUs) / 1e6;
       const result = openResult(engine.tally, run, repeat, elapsedS, hooks.signal?.aborted === true);
       results.push(result);
       hooks.onRepeat?.(result);
