@@ -60,6 +60,7 @@ export const openArgs = {
 
 export const sweepArgs = {
   requests: { type: "string", alias: "n", default: "3000", description: "Requests per repeat at each concurrency" },
+  "min-duration": { type: "string", default: "1", description: "Each repeat measures at least this long (e.g. 1s); 0 for none" },
   concurrencies: { type: "string", default: "1,2,5,10,20,50,100,200", description: "Concurrencies to measure, comma-separated" },
   repeat: { type: "string", default: "3", description: "Repeats per concurrency (medians are reported)" },
   warmup: { type: "string", default: "300", description: "Warm-up requests per concurrency, not recorded" },

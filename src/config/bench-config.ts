@@ -11,6 +11,8 @@ import { ConfigError } from "../errors.ts";
 export interface ClosedProfile {
   concurrencies: number[];
   totalPerC: number;
+  /** Each calibration repeat measures at least this long: `total_per_c` alone can last milliseconds. */
+  minDurationS: number;
   warmup: number;
   repeat: number;
 }
@@ -52,19 +54,21 @@ export interface BenchConfig {
 
 export const DEFAULT_CONFIG_PATH = "bench_config.json";
 export const DEFAULT_LEVELS = [0.5, 0.9, 1.1];
+/** `min_duration_s` of a profile that does not set it. */
+export const DEFAULT_MIN_DURATION_S = 1;
 
 /** The three profiles of the original tool, used when no file exists. */
 export const BUILT_IN_PRESETS = {
   smoke: {
-    closed: { concurrencies: [1, 10, 50, 100], total_per_c: 1000, warmup: 200, repeat: 2 },
+    closed: { concurrencies: [1, 10, 50, 100], total_per_c: 1000, min_duration_s: 1, warmup: 200, repeat: 2 },
     open: { duration: 8.0, warmup_sec: 3.0 },
   },
   standard: {
-    closed: { concurrencies: [1, 2, 5, 10, 20, 50, 100, 200, 400], total_per_c: 5000, warmup: 1000, repeat: 3 },
+    closed: { concurrencies: [1, 2, 5, 10, 20, 50, 100, 200, 400], total_per_c: 5000, min_duration_s: 2, warmup: 1000, repeat: 3 },
     open: { duration: 15.0, warmup_sec: 5.0 },
   },
   stress: {
-    closed: { concurrencies: [100, 200, 400, 800, 1200], total_per_c: 15000, warmup: 2000, repeat: 3 },
+    closed: { concurrencies: [100, 200, 400, 800, 1200], total_per_c: 15000, min_duration_s: 3, warmup: 2000, repeat: 3 },
     open: { duration: 25.0, warmup_sec: 8.0 },
   },
 };
@@ -178,13 +182,14 @@ function parseProfile(field: Field, file: string): Profile {
   const closedField = profile.closed ?? missing(file, field, "closed");
   const openField = profile.open ?? missing(file, field, "open");
 
-  const closed = closedField.object(["concurrencies", "total_per_c", "warmup", "repeat"]);
+  const closed = closedField.object(["concurrencies", "total_per_c", "min_duration_s", "warmup", "repeat"]);
   const open = openField.object(["duration", "warmup_sec", "repeat", "concurrency", "levels"]);
   const get = (fields: Record<string, Field>, parent: Field, key: string) => fields[key] ?? missing(file, parent, key);
   return {
     closed: {
       concurrencies: nonEmpty(get(closed, closedField, "concurrencies")).map((item) => item.integer(1)),
       totalPerC: get(closed, closedField, "total_per_c").integer(1),
+      minDurationS: closed.min_duration_s ? closed.min_duration_s.number(0, false) : DEFAULT_MIN_DURATION_S,
       warmup: get(closed, closedField, "warmup").integer(0),
       repeat: get(closed, closedField, "repeat").integer(1),
     },

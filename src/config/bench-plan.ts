@@ -118,6 +118,7 @@ export function sweepRun(flags: Flags): SweepRun {
     kind: "sweep",
     concurrencies,
     requests: parseCount("--requests", text(flags, "requests") ?? "3000"),
+    minDurationS: parseDurationS("--min-duration", text(flags, "min-duration") ?? "1"),
     warmup: parseCount("--warmup", text(flags, "warmup") ?? "300", { min: 0 }),
     repeat: parseCount("--repeat", text(flags, "repeat") ?? "3"),
     sloP99Ms: slo === undefined ? null : parseMs("--slo-p99", slo, { min: 0.001 }),

@@ -24,6 +24,8 @@ export interface ClosedRun {
   /** Count-bound run (null when bound by `durationS`). */
   requests: number | null;
   durationS: number | null;
+  /** A count-bound repeat that finishes sooner goes on, timed, until it has measured this long (unset or 0: no minimum). */
+  minDurationS?: number;
   warmup: number;
   repeat: number;
 }
@@ -45,6 +47,8 @@ export interface SweepRun {
   concurrencies: number[];
   /** Requests per repeat at each concurrency. */
   requests: number;
+  /** Each repeat measures at least this long, however fast its requests complete. */
+  minDurationS: number;
   warmup: number;
   repeat: number;
   sloP99Ms: number | null;

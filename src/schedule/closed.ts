@@ -5,6 +5,12 @@ export interface ClosedStop {
   requests?: number;
   /** Stop sending at this time; requests still in flight then are abandoned, as wrk does. */
   untilUs?: number;
+  /**
+   * A count-bound run that reaches its count before this time goes on, as a timed run, until
+   * then: a few thousand requests at a high rate last milliseconds, and would measure connection
+   * set-up rather than the server.
+   */
+  notBeforeUs?: number;
 }
 
 /**
@@ -12,7 +18,7 @@ export interface ClosedStop {
  * next request. The server's pace sets the rate (back-pressure), so latency here is service time.
  */
 export function closedLoop(sender: Sender, stop: ClosedStop, clock: Clock, signal?: AbortSignal): Promise<void> {
-  const limit = stop.requests ?? Number.POSITIVE_INFINITY;
+  let limit = stop.requests ?? Number.POSITIVE_INFINITY;
   const untilUs = stop.untilUs ?? Number.POSITIVE_INFINITY;
   const startRequests = sender.tally.requests;
   let toSend = limit;
@@ -23,12 +29,19 @@ export function closedLoop(sender: Sender, stop: ClosedStop, clock: Clock, signa
       sender.listener = { onSlotFree() {} };
       resolve();
     };
+    const finishAt = (atUs: number) => {
+      timer = setTimeout(finish, Math.max(0, (atUs - clock()) / 1000));
+    };
     // A timed run ends by its timer, not by reading the clock on every freed slot: a clock read is
     // a measurable share of a request's cost, and the timer is late by one turn of the loop at most.
     const fill = () => {
       if (sender.tally.requests - startRequests >= limit) {
-        finish();
-        return;
+        if (stop.notBeforeUs === undefined || clock() >= stop.notBeforeUs) {
+          finish();
+          return;
+        }
+        limit = toSend = Number.POSITIVE_INFINITY;
+        finishAt(stop.notBeforeUs);
       }
       // Counted before sending, so a send that completes at once (a failed connect) cannot overshoot.
       while (toSend > 0 && sender.freeSlots > 0) {
@@ -36,7 +49,7 @@ export function closedLoop(sender: Sender, stop: ClosedStop, clock: Clock, signa
         sender.send();
       }
     };
-    if (untilUs !== Number.POSITIVE_INFINITY) timer = setTimeout(finish, Math.max(0, (untilUs - clock()) / 1000));
+    if (untilUs !== Number.POSITIVE_INFINITY) finishAt(untilUs);
     sender.listener = { onSlotFree: fill };
     signal?.addEventListener("abort", finish);
     fill();

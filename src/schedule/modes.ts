@@ -21,7 +21,15 @@ export async function runSweep(sweep: SweepRun, runStep: RunStep, signal: AbortS
   const runs: RunResult[] = [];
   for (const [i, concurrency] of sweep.concurrencies.entries()) {
     if (signal.aborted) break;
-    const step: ClosedRun = { kind: "closed", concurrency, requests: sweep.requests, durationS: null, warmup: sweep.warmup, repeat: sweep.repeat };
+    const step: ClosedRun = {
+      kind: "closed",
+      concurrency,
+      requests: sweep.requests,
+      durationS: null,
+      minDurationS: sweep.minDurationS,
+      warmup: sweep.warmup,
+      repeat: sweep.repeat,
+    };
     runs.push(...(await runStep(step, "sweep", `sweep c=${concurrency} (${i + 1}/${sweep.concurrencies.length})`)));
   }
   return { runs, findings: { sweep: sweepFindings(summarizeRepeats(runs), sweep.sloP99Ms) } };
@@ -34,7 +42,15 @@ export async function runSweep(sweep: SweepRun, runStep: RunStep, signal: AbortS
 export async function runPreset(preset: PresetRun, runStep: RunStep, signal: AbortSignal): Promise<Measured> {
   const { closed, open } = preset.profile;
   const calibration = await runSweep(
-    { kind: "sweep", concurrencies: closed.concurrencies, requests: closed.totalPerC, warmup: closed.warmup, repeat: closed.repeat, sloP99Ms: null },
+    {
+      kind: "sweep",
+      concurrencies: closed.concurrencies,
+      requests: closed.totalPerC,
+      minDurationS: closed.minDurationS,
+      warmup: closed.warmup,
+      repeat: closed.repeat,
+      sloP99Ms: null,
+    },
     runStep,
     signal,
   );

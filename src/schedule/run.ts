@@ -60,7 +60,10 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
       const startUs = nowUs();
       engine.tally = new Tally(startUs);
       hooks.onTally?.(engine.tally, repeat);
-      const stop = run.durationS === null ? { requests: run.requests ?? 0 } : { untilUs: startUs + run.durationS * 1e6 };
+      const stop =
+        run.durationS === null
+          ? { requests: run.requests ?? 0, ...(run.minDurationS ? { notBeforeUs: startUs + run.minDurationS * 1e6 } : {}) }
+          : { untilUs: startUs + run.durationS * 1e6 };
       await closedLoop(engine, stop, nowUs, hooks.signal);
       const result = closedResult(engine.tally, phase, run.concurrency, repeat, hooks.signal?.aborted === true);
       results.push(result);

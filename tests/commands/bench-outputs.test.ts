@@ -55,7 +55,7 @@ describe("output paths are checked before any load", () => {
       JSON.stringify({
         presets: {
           tiny: {
-            closed: { concurrencies: [2], total_per_c: 200, warmup: 10, repeat: 1 },
+            closed: { concurrencies: [2], total_per_c: 200, warmup: 10, repeat: 1, min_duration_s: 0 },
             open: { duration: 0.3, warmup_sec: 0, concurrency: 10, levels: [0.1] },
           },
         },

@@ -23,7 +23,7 @@ beforeAll(async () => {
     JSON.stringify({
       presets: {
         tiny: {
-          closed: { concurrencies: [1, 4], total_per_c: 300, warmup: 20, repeat: 2 },
+          closed: { concurrencies: [1, 4], total_per_c: 300, min_duration_s: 0.25, warmup: 20, repeat: 2 },
           open: { duration: 0.5, warmup_sec: 0.1, concurrency: 50, levels: [0.1, 0.2] },
         },
       },
@@ -38,7 +38,7 @@ afterAll(() => {
 
 describe("bench sweep", () => {
   test("a closed run per concurrency, medians, best and knee", async () => {
-    const { stdout, stderr, code } = await runCli(["bench", "sweep", url, "--concurrencies", "1,2,8", "-n", "300", "--repeat", "2", "--warmup", "20", "--slo-p99", "10000", "--json"]);
+    const { stdout, stderr, code } = await runCli(["bench", "sweep", url, "--concurrencies", "1,2,8", "-n", "300", "--min-duration", "0", "--repeat", "2", "--warmup", "20", "--slo-p99", "10000", "--json"]);
     expect(code).toBe(0);
     const document = JSON.parse(stdout);
     expect(validate(document, schema)).toEqual([]);
@@ -53,6 +53,18 @@ describe("bench sweep", () => {
     expect(slo).toEqual({ p99Ms: 10000, point: best });
     expect(stderr).toContain("best:");
     expect(stderr).toContain("knee");
+  });
+
+  test("--min-duration: a count reached sooner goes on until each repeat has measured that long", async () => {
+    const { stdout, code } = await runCli(["bench", "sweep", url, "--concurrencies", "2", "-n", "50", "--min-duration", "0.4", "--repeat", "2", "--warmup", "0", "--json"]);
+    expect(code).toBe(0);
+    const { runs } = JSON.parse(stdout);
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      expect(run.durationS).toBeGreaterThan(0.35);
+      expect(run.durationS).toBeLessThan(3);
+      expect(run.requests).toBeGreaterThan(50);
+    }
   });
 
   test("a bad concurrency list names the flag", async () => {
@@ -79,6 +91,8 @@ describe("bench preset", () => {
     expect(openGroups.map((group: { targetRps: number }) => group.targetRps)).toEqual(levels.map((level: { targetRps: number }) => level.targetRps));
     expect(openGroups.every((group: { concurrency: number }) => group.concurrency === 50)).toBe(true);
     expect(document.options.timeoutMs).toBe(3000);
+    const calibration = document.runs.filter((run: { phase: string }) => run.phase === "sweep");
+    expect(calibration.every((run: { durationS: number; requests: number }) => run.durationS > 0.2 && run.requests >= 300)).toBe(true);
 
     const files = readdirSync(outDir);
     expect(files).toHaveLength(1);

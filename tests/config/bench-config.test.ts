@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUILT_IN_PRESETS, DEFAULT_LEVELS, loadConfig, parseConfig } from "../../src/config/bench-config.ts";
+import { BUILT_IN_PRESETS, DEFAULT_LEVELS, DEFAULT_MIN_DURATION_S, loadConfig, parseConfig } from "../../src/config/bench-config.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
@@ -28,8 +28,16 @@ describe("bench_config.json validation", () => {
   test("optional keys take their defaults", () => {
     const config = parseConfig({ presets: good() }, "f");
     expect(config.presets.smoke!.open).toEqual({ durationS: 8, warmupS: 3, repeat: 1, concurrency: null, levels: DEFAULT_LEVELS });
-    expect(config.presets.smoke!.closed).toEqual({ concurrencies: [1, 10, 50, 100], totalPerC: 1000, warmup: 200, repeat: 2 });
+    expect(config.presets.smoke!.closed).toEqual({ concurrencies: [1, 10, 50, 100], totalPerC: 1000, minDurationS: DEFAULT_MIN_DURATION_S, warmup: 200, repeat: 2 });
     expect(config.defaults).toEqual({});
+  });
+
+  test("min_duration_s: read when given, checked, and set by every built-in profile", () => {
+    const closed = (extra: object) => ({ p: { closed: { ...good().smoke.closed, ...extra }, open: good().smoke.open } });
+    expect(parseConfig({ presets: closed({ min_duration_s: 2.5 }) }, "f").presets.p!.closed.minDurationS).toBe(2.5);
+    expect(parseConfig({ presets: closed({ min_duration_s: 0 }) }, "f").presets.p!.closed.minDurationS).toBe(0);
+    expect(() => parseConfig({ presets: closed({ min_duration_s: -1 }) }, "f")).toThrow("f: presets.p.closed.min_duration_s: expected a number ≥ 0, got -1");
+    for (const profile of Object.values(BUILT_IN_PRESETS)) expect(profile.closed.min_duration_s).toBeGreaterThanOrEqual(1);
   });
 
   test("optional keys and defaults are read", () => {
@@ -46,7 +54,7 @@ describe("bench_config.json validation", () => {
     ["an empty list", (p) => (p.stress.closed.concurrencies = []), "bench_config.json: presets.stress.closed.concurrencies: expected a non-empty array, got []"],
     ["a zero duration", (p) => (p.smoke.open.duration = 0), "bench_config.json: presets.smoke.open.duration: expected a positive number, got 0"],
     ["a negative warm-up", (p) => (p.smoke.open.warmup_sec = -1), "bench_config.json: presets.smoke.open.warmup_sec: expected a number ≥ 0, got -1"],
-    ["an unknown key (a typo)", (p) => ((p.smoke.closed as Record<string, unknown>).concurency = [1]), "bench_config.json: presets.smoke.closed.concurency: unknown key (expected one of concurrencies, total_per_c, warmup, repeat)"],
+    ["an unknown key (a typo)", (p) => ((p.smoke.closed as Record<string, unknown>).concurency = [1]), "bench_config.json: presets.smoke.closed.concurency: unknown key (expected one of concurrencies, total_per_c, min_duration_s, warmup, repeat)"],
     ["a missing key", (p) => delete (p.smoke.closed as Partial<typeof p.smoke.closed>).repeat, "bench_config.json: presets.smoke.closed.repeat: missing (required)"],
     ["a missing section", (p) => delete (p.smoke as Partial<typeof p.smoke>).open, "bench_config.json: presets.smoke.open: missing (required)"],
     ["an empty levels list", (p) => ((p.smoke.open as Record<string, unknown>).levels = []), "bench_config.json: presets.smoke.open.levels: expected a non-empty array, got []"],

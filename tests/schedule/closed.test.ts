@@ -48,3 +48,33 @@ test("an abort stops the loop", async () => {
   sender.complete(2);
   expect(sender.sentIntendedUs).toHaveLength(2);
 });
+
+test("a count reached before the minimum duration: the loop goes on, as a timed run, until then", async () => {
+  let now = 0;
+  const sender = new FakeSender(2, () => now);
+  let finished = false;
+  const done = closedLoop(sender, { requests: 4, notBeforeUs: 30_000 }, () => now).then(() => (finished = true));
+  sender.complete(2);
+  sender.complete(2);
+  // The count of 4 is reached at once; the loop keeps both slots busy instead of stopping.
+  expect(sender.tally.requests).toBe(4);
+  expect(sender.sentIntendedUs).toHaveLength(6);
+  sender.complete(2);
+  expect(sender.sentIntendedUs).toHaveLength(8);
+  expect(finished).toBe(false);
+  now = 30_000;
+  await done;
+  sender.complete(2);
+  expect(sender.sentIntendedUs).toHaveLength(8);
+});
+
+test("a count reached after the minimum duration stops at the count", async () => {
+  let now = 0;
+  const sender = new FakeSender(2, () => now);
+  const done = closedLoop(sender, { requests: 4, notBeforeUs: 10 }, () => now);
+  now = 20;
+  sender.complete(2);
+  sender.complete(2);
+  await done;
+  expect(sender.sentIntendedUs).toHaveLength(4);
+});
