@@ -41,11 +41,11 @@ export const outputArgs = {
 } as const satisfies ArgsDef;
 
 export const closedArgs = {
-  requests: { type: "string", alias: "n", default: "5000", description: "Requests per repeat" },
+  requests: { type: "string", alias: "n", description: "Requests per repeat, instead of a duration" },
   concurrency: { type: "string", alias: "c", default: "200", description: "Connections, each waiting for its response before the next request" },
   repeat: { type: "string", default: "3", description: "Repeats (the median is reported)" },
   warmup: { type: "string", default: "500", description: "Warm-up requests, not recorded" },
-  duration: { type: "string", alias: "d", description: "Run each repeat for this long (e.g. 10s) instead of a count" },
+  duration: { type: "string", alias: "d", description: "Run each repeat for this long (e.g. 10s); the default without -n: 5s" },
 } as const satisfies ArgsDef;
 
 export const openArgs = {

@@ -63,12 +63,19 @@ export function loadOptions(flags: Flags, headers: string[]): LoadOptions {
   };
 }
 
+/**
+ * With neither `-n` nor `-d`, a closed run goes by time: a fixed count finishes in a fraction of a
+ * second against a fast server and measures connection set-up instead of the server.
+ */
+export const DEFAULT_CLOSED_DURATION_S = "5";
+
 export function closedRun(flags: Flags): ClosedRun {
-  const duration = text(flags, "duration");
+  const requests = text(flags, "requests");
+  const duration = text(flags, "duration") ?? (requests === undefined ? DEFAULT_CLOSED_DURATION_S : undefined);
   return {
     kind: "closed",
     concurrency: parseCount("--concurrency", text(flags, "concurrency") ?? "200"),
-    requests: duration === undefined ? parseCount("--requests", text(flags, "requests") ?? "5000") : null,
+    requests: duration === undefined ? parseCount("--requests", requests ?? "") : null,
     durationS: duration === undefined ? null : parseDurationS("--duration", duration, { min: 0.001 }),
     warmup: parseCount("--warmup", text(flags, "warmup") ?? "500", { min: 0 }),
     repeat: parseCount("--repeat", text(flags, "repeat") ?? "3"),

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { parseArgs } from "citty";
-import { withDefaults } from "../../src/config/bench-plan.ts";
+import { closedRun, DEFAULT_CLOSED_DURATION_S, withDefaults } from "../../src/config/bench-plan.ts";
 import { closedArgs, outputArgs, targetArgs } from "../../src/commands/bench-args.ts";
 import { givenFlags } from "../../src/commands/flags.ts";
 
@@ -35,4 +35,12 @@ test("the file's url applies only when no target is given", () => {
 
 test("givenFlags knows aliases, kebab names and negations", () => {
   expect([...givenFlags(args, ["-c", "5", "--no-keepalive", "--fail-p99=3", "http://x/"])].sort()).toEqual(["concurrency", "fail-p99", "keepalive"]);
+});
+
+test("a closed run with neither -n nor -d goes by time; -n makes it count-bound", () => {
+  const plan = (rawArgs: string[]) => closedRun(merged(rawArgs, {}).flags);
+  expect(plan([])).toMatchObject({ requests: null, durationS: Number(DEFAULT_CLOSED_DURATION_S) });
+  expect(Number(DEFAULT_CLOSED_DURATION_S)).toBeGreaterThanOrEqual(1);
+  expect(plan(["-n", "2000"])).toMatchObject({ requests: 2000, durationS: null });
+  expect(plan(["-d", "2s"])).toMatchObject({ requests: null, durationS: 2 });
 });
