@@ -9,6 +9,8 @@ import { summarizeRepeats, totalErrors } from "../stats/summary.ts";
 import type { OutputPlan } from "../config/bench-plan.ts";
 import { runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
 import { runLoad } from "./threads.ts";
+import type { Tally } from "../stats/tally.ts";
+import { measurementWarnings, withWarnings } from "../stats/warnings.ts";
 
 /**
  * The body shared by every bench mode: wait for `--start-at`, run the mode's steps with Ctrl-C
@@ -31,7 +33,9 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
     progress?.begin(label, step.repeat);
     // Without a terminal, a multi-step run still says where it is, one line per step.
     if (!output.quiet && !progress && (run.kind === "sweep" || run.kind === "preset")) log.info(label);
-    return runLoad(load, step, phase, { signal: interrupt.signal, onTally: (tally, repeat) => progress?.watch(tally, repeat) });
+    const hooks = { signal: interrupt.signal, onTally: (tally: Tally, repeat: number) => progress?.watch(tally, repeat) };
+    // Judged on the merged runs: a thread's share of a run has fewer samples than the run.
+    return runLoad(load, step, phase, hooks).then((results) => results.map((result) => withWarnings(result, measurementWarnings(result))));
   };
   let measured: Measured;
   try {

@@ -6,6 +6,7 @@ import type { ClosedRun, LoadOptions, OpenRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
 import type { Phase, RunResult } from "../stats/result.ts";
 import { closedResult, openResult } from "../stats/run-result.ts";
+import { outOfRangeWarning, withWarnings } from "../stats/warnings.ts";
 import { closedLoop } from "./closed.ts";
 import { openLoop } from "./open.ts";
 import { LoadProfile } from "./stages.ts";
@@ -50,6 +51,12 @@ async function openEngine(load: LoadOptions, connections: number, sockets: Socke
   return engine;
 }
 
+/** What only the tally knows and the result must say. */
+function tallyWarnings(result: RunResult, tally: Tally): RunResult {
+  const outOfRange = outOfRangeWarning(tally);
+  return outOfRange === null ? result : withWarnings(result, [outOfRange]);
+}
+
 export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
   const engine = await openEngine(load, run.concurrency, load.sockets ?? "epoll");
   const results: RunResult[] = [];
@@ -65,7 +72,7 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
           ? { requests: run.requests ?? 0, ...(run.minDurationS ? { notBeforeUs: startUs + run.minDurationS * 1e6 } : {}) }
           : { untilUs: startUs + run.durationS * 1e6 };
       await closedLoop(engine, stop, nowUs, hooks.signal);
-      const result = closedResult(engine.tally, phase, run.concurrency, repeat, hooks.signal?.aborted === true);
+      const result = tallyWarnings(closedResult(engine.tally, phase, run.concurrency, repeat, hooks.signal?.aborted === true), engine.tally);
       results.push(result);
       hooks.onRepeat?.(result);
     }
@@ -106,7 +113,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
       // Stopped before the window opened: the warm-up measured nothing, and a run of zeros would lie.
       if (stoppedUs < windowStartUs) break;
       const elapsedS = Math.max(0, Math.min(stoppedUs, endUs) - windowStartUs) / 1e6;
-      const result = openResult(engine.tally, run, repeat, elapsedS, hooks.signal?.aborted === true);
+      const result = tallyWarnings(openResult(engine.tally, run, repeat, elapsedS, hooks.signal?.aborted === true), engine.tally);
       results.push(result);
       hooks.onRepeat?.(result);
     }
