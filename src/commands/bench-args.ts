@@ -52,7 +52,7 @@ export const openArgs = {
   rps: { type: "string", description: "Target arrival rate, requests per second (required)" },
   duration: { type: "string", alias: "d", default: "15", description: "Measured window per repeat, seconds" },
   concurrency: { type: "string", alias: "c", default: "800", description: "Most requests in flight at once" },
-  backlog: { type: "string", description: "Requests that may wait for a free slot before being dropped (default: --concurrency)" },
+  backlog: { type: "string", description: "Requests that may wait for a free slot before being dropped (default: 3 s of requests at --rps, at least --concurrency)" },
   arrival: { type: "enum", options: ["constant", "poisson"], default: "constant", description: "Arrival process" },
   repeat: { type: "string", default: "3", description: "Repeats (the median is reported)" },
   "warmup-sec": { type: "string", default: "5", description: "Warm-up before the first window, not recorded" },

@@ -3,7 +3,7 @@ import { buildTarget } from "../client/target.ts";
 import { UsageError } from "../errors.ts";
 import { parseCount, parseDurationS, parseMs } from "../units.ts";
 import type { BenchConfig, ConfigDefaults } from "./bench-config.ts";
-import type { ClosedRun, LoadOptions, OpenRun, PresetRun, SweepRun } from "./plan.ts";
+import { defaultBacklog, type ClosedRun, type LoadOptions, type OpenRun, type PresetRun, type SweepRun } from "./plan.ts";
 
 /** Raw flag values as citty hands them over (strings and booleans), plus repeated `-H` values. */
 export type Flags = Record<string, unknown>;
@@ -91,12 +91,13 @@ export function openRun(flags: Flags): OpenRun {
     throw new UsageError(`--arrival: expected constant or poisson, got ${JSON.stringify(arrival)}`);
   }
   const backlog = text(flags, "backlog");
+  const rateRps = parseCount("--rps", rps);
   return {
     kind: "open",
-    rateRps: parseCount("--rps", rps),
+    rateRps,
     durationS: parseDurationS("--duration", text(flags, "duration") ?? "15", { min: 0.001 }),
     concurrency,
-    backlog: backlog === undefined ? concurrency : parseCount("--backlog", backlog, { min: 0 }),
+    backlog: backlog === undefined ? defaultBacklog(rateRps, concurrency) : parseCount("--backlog", backlog, { min: 0 }),
     arrival,
     repeat: parseCount("--repeat", text(flags, "repeat") ?? "3"),
     warmupS: parseDurationS("--warmup-sec", text(flags, "warmup-sec") ?? "5"),

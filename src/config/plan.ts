@@ -30,6 +30,17 @@ export interface ClosedRun {
   repeat: number;
 }
 
+/**
+ * The open loop's default backlog, in seconds of requests at the target rate: a stall of up to this
+ * long is queued and shows as latency from the intended time (as wrk2 shows it), not as drops. An
+ * intended time is 8 bytes, so even a million req/s costs 24 MB.
+ */
+export const DEFAULT_BACKLOG_S = 3;
+
+export function defaultBacklog(rateRps: number, concurrency: number): number {
+  return Math.max(concurrency, Math.ceil(rateRps * DEFAULT_BACKLOG_S));
+}
+
 export interface OpenRun {
   kind: "open";
   rateRps: number;

@@ -1,4 +1,4 @@
-import type { ClosedRun, OpenRun, PresetRun, SweepRun } from "../config/plan.ts";
+import { defaultBacklog, type ClosedRun, type OpenRun, type PresetRun, type SweepRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
 import type { PresetFindings, SweepFindings } from "../stats/document.ts";
 import { sweepFindings } from "../stats/knee.ts";
@@ -66,7 +66,7 @@ export async function runPreset(preset: PresetRun, runStep: RunStep, signal: Abo
       rateRps: level.targetRps,
       durationS: open.durationS,
       concurrency: cap,
-      backlog: cap,
+      backlog: defaultBacklog(level.targetRps, cap),
       arrival: "constant",
       repeat: open.repeat,
       warmupS: open.warmupS,

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { openLoop, type OpenLoopPlan } from "../../src/schedule/open.ts";
 import { LoadProfile } from "../../src/schedule/stages.ts";
+import { defaultBacklog } from "../../src/config/plan.ts";
 import { seededRandom } from "../support/random.ts";
 import { FakeSender } from "../support/fake-sender.ts";
 
@@ -103,4 +104,28 @@ test("sends that fail at once, re-entering the loop, are each scheduled once", a
   await done;
   expect(sender.sentIntendedUs).toEqual(Array.from({ length: 50 }, (_, k) => k * 1000));
   expect(sender.tally.errors.connect).toBe(50);
+});
+
+test("the default backlog queues a 2 s stall of the server: no drop, the stall shows as latency from the intended time", async () => {
+  let now = 0;
+  const rateRps = 1000;
+  const cap = 10;
+  const sender = new FakeSender(cap, () => now);
+  const done = openLoop(sender, plan({ rateRps, endUs: 3_000_000, backlog: defaultBacklog(rateRps, cap) }), () => now);
+  // The server answers nothing for 2 s: 10 requests in flight, the rest wait.
+  now = 2_000_000;
+  sender.listener.onSlotFree();
+  expect(sender.tally.dropped).toBe(0);
+  // Then it answers everything at once, and keeps up until the end.
+  for (; now <= 3_100_000; now += 1000) sender.complete(sender.inFlight);
+  await done;
+  expect(sender.tally.dropped).toBe(0);
+  expect(sender.tally.requests).toBe(3000);
+  // The first requests waited the whole stall: latency from the intended time shows it.
+  expect(sender.tally.latency.histogram.maxValue).toBeGreaterThanOrEqual(1_990_000);
+});
+
+test("the default backlog is 3 s of requests at the target rate, never less than the cap", () => {
+  expect(defaultBacklog(20_000, 800)).toBe(60_000);
+  expect(defaultBacklog(100, 800)).toBe(800);
 });
