@@ -64,13 +64,27 @@ export function parsePort(flag: string, text: string): number {
   return parseCount(flag, text, { min: 0, max: 65535 });
 }
 
+/** A whole count with thousands separators: `238,890`. */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
+/**
+ * Milliseconds as every view prints them, without the unit: about three significant digits
+ * (`0.765`, `1.23`, `12.3`), whole numbers from 100 on (`1,234`), never exponent notation.
+ */
 export function formatMs(ms: number): string {
-  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms >= 100) return `${ms.toFixed(0)} ms`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
+  if (!Number.isFinite(ms)) return "—";
+  if (ms >= 100) return formatCount(ms);
+  return ms.toFixed(ms >= 10 ? 1 : ms >= 1 ? 2 : 3);
+}
+
+/** A latency in words, with its unit: `1.23 ms`, `340 ms`, and seconds from ten seconds on (`12.3 s`). */
+export function formatLatency(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${formatMs(ms)} ms`;
+}
+
+/** A fraction as a percentage: `0.6%`, `8.1%`, `41%`. */
+export function formatPercent(fraction: number): string {
+  return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
 }

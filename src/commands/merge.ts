@@ -2,10 +2,9 @@ import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { writeAtomically } from "../report/files.ts";
-import { formatLatencyMs } from "../report/html.ts";
 import { mergeDocuments } from "../stats/merge-documents.ts";
 import type { GroupSummary } from "../stats/summary.ts";
-import { formatCount } from "../units.ts";
+import { formatCount, formatMs } from "../units.ts";
 import { readResultDocument } from "../report/files.ts";
 
 const args = {
@@ -41,6 +40,6 @@ export default defineCommand({
 function groupLine(group: GroupSummary): string {
   const point = group.targetRps === null ? `${group.phase} c=${group.concurrency}` : `${group.phase} ${formatCount(group.targetRps)} req/s`;
   const rate = group.achievedRps === null ? `${formatCount(group.throughputRps)} req/s` : `achieved ${formatCount(group.achievedRps)} req/s`;
-  const latency = `p50 ${formatLatencyMs(group.latencyMs.p50)} ms, p99 ${formatLatencyMs(group.latencyMs.p99)} ms`;
+  const latency = `p50 ${formatMs(group.latencyMs.p50)} ms, p99 ${formatMs(group.latencyMs.p99)} ms`;
   return `${point}: ${rate}, ${latency} (median of ${group.repeats} repeat${group.repeats === 1 ? "" : "s"}), ${formatCount(group.requests)} requests`;
 }

@@ -1,6 +1,5 @@
 import { METRIC_LABELS, type Comparison, type MetricComparison, type PointComparison } from "../stats/compare.ts";
-import { formatCount } from "../units.ts";
-import { formatLatencyMs } from "./html.ts";
+import { formatCount, formatMs } from "../units.ts";
 import { renderTable } from "./table.ts";
 
 /** The comparison for stderr: a table per matched point, then what the verdicts rest on. */
@@ -11,7 +10,7 @@ export interface Names {
 }
 
 export function formatMetricValue(metric: MetricComparison, value: number): string {
-  return metric.unit === "req/s" ? formatCount(value) : formatLatencyMs(value);
+  return metric.unit === "req/s" ? formatCount(value) : formatMs(value);
 }
 
 export function formatChange(changePct: number | null): string {

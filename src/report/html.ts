@@ -13,7 +13,7 @@ import { ERROR_KINDS } from "../stats/result.ts";
 import type { LatencyMs, RunResult } from "../stats/result.ts";
 import type { GroupSummary } from "../stats/summary.ts";
 import { totalErrors } from "../stats/summary.ts";
-import { formatCount } from "../units.ts";
+import { formatCount, formatMs } from "../units.ts";
 import { compact, esc, lineChart } from "./svg-chart.ts";
 import type { Axis, Chart, Guide, Mark, Point, Series, Tick } from "./svg-chart.ts";
 
@@ -43,13 +43,6 @@ export function writeHtmlReport(document: ResultDocument, path: string): void {
 
 // ---------------------------------------------------------------------------------------------
 // Text
-
-/** Latency in ms with the digits that matter at its size (≈ 3 significant, never exponent notation). */
-export function formatLatencyMs(ms: number): string {
-  if (!Number.isFinite(ms)) return "—";
-  if (ms >= 100) return formatCount(ms);
-  return ms.toFixed(ms >= 10 ? 1 : ms >= 1 ? 2 : 3);
-}
 
 const rps = (value: number | null) => (value === null || !Number.isFinite(value) ? "—" : formatCount(value));
 const percent = (fraction: number) => `${Number((fraction * 100).toPrecision(3))}%`;
@@ -132,14 +125,14 @@ function keyFigures(document: ResultDocument): string {
       const dropped = share > 0 ? `, ${share.toFixed(share < 10 ? 1 : 0)}% dropped` : "";
       figures.push({
         label: `at ${percent(level.fraction)} of capacity`,
-        value: `p99 ${formatLatencyMs(group.latencyMs.p99)} ms`,
+        value: `p99 ${formatMs(group.latencyMs.p99)} ms`,
         note: `${rps(group.achievedRps)} of ${rps(level.targetRps)} req/s${dropped}`,
       });
     }
   } else if (sweep) {
     figures.push({ label: "best throughput", ...at(sweep.best) });
     figures.push({ label: "knee", ...at(sweep.knee), note: sweep.knee ? `≥ 90% of best from concurrency ${sweep.knee.concurrency}` : "—" });
-    if (sweep.slo) figures.push({ label: `within p99 ≤ ${formatLatencyMs(sweep.slo.p99Ms)} ms`, ...at(sweep.slo.point) });
+    if (sweep.slo) figures.push({ label: `within p99 ≤ ${formatMs(sweep.slo.p99Ms)} ms`, ...at(sweep.slo.point) });
   }
   if (!sweep && !preset && groups.length === 1) {
     const group = groups[0]!;
@@ -150,8 +143,8 @@ function keyFigures(document: ResultDocument): string {
       const spread = group.throughputRpsSpread;
       figures.push({ label: "throughput", value: `${rps(group.throughputRps)} req/s`, note: group.repeats > 1 ? `${repeats}, range ${compact(spread.min)}–${compact(spread.max)}` : repeats });
     }
-    figures.push({ label: "p50 latency", value: `${formatLatencyMs(group.latencyMs.p50)} ms`, note: repeats });
-    figures.push({ label: "p99 latency", value: `${formatLatencyMs(group.latencyMs.p99)} ms`, note: group.serviceTimeMs ? `service time ${formatLatencyMs(group.serviceTimeMs.p99)} ms` : repeats });
+    figures.push({ label: "p50 latency", value: `${formatMs(group.latencyMs.p50)} ms`, note: repeats });
+    figures.push({ label: "p99 latency", value: `${formatMs(group.latencyMs.p99)} ms`, note: group.serviceTimeMs ? `service time ${formatMs(group.serviceTimeMs.p99)} ms` : repeats });
     const errors = totalErrors(group.errors);
     figures.push({ label: "errors", value: formatCount(errors), note: `of ${formatCount(group.requests)} requests${group.dropped > 0 ? `, ${formatCount(group.dropped)} dropped` : ""}` });
   }
@@ -292,7 +285,7 @@ function sweepCharts(document: ResultDocument, groups: GroupSummary[]): string[]
       { label: "p50", color: colour(0), points: groups.map((g) => ({ x: g.concurrency, y: g.latencyMs.p50 })) },
     ],
     marks: marksAt((g) => g.latencyMs.p99),
-    guides: slo ? [{ axis: "y", value: slo.p99Ms, label: `SLO p99 ${formatLatencyMs(slo.p99Ms)} ms` }] : [],
+    guides: slo ? [{ axis: "y", value: slo.p99Ms, label: `SLO p99 ${formatMs(slo.p99Ms)} ms` }] : [],
   });
   return [throughput, latency];
 }
@@ -388,7 +381,7 @@ function rowHtml(name: string, repeats: string | null, row: Row, open: boolean):
   const errors = totalErrors(row.errors);
   const byKind = ERROR_KINDS.filter((kind) => row.errors[kind] > 0).map((kind) => `${kind} ${formatCount(row.errors[kind])}`);
   const errorCell = `${formatCount(errors)}${byKind.length > 0 ? `<span class="kinds">${esc(byKind.join(" · "))}</span>` : ""}`;
-  const latency = (l: LatencyMs) => LATENCY_FIELDS.map(([, field]) => `<td>${formatLatencyMs(l[field])}</td>`).join("");
+  const latency = (l: LatencyMs) => LATENCY_FIELDS.map(([, field]) => `<td>${formatMs(l[field])}</td>`).join("");
   const cells = [
     `<td>${esc(name)}</td>`,
     ...(repeats === null ? [] : [`<td>${esc(repeats)}</td>`]),

@@ -1,6 +1,6 @@
 import type { GroupSummary } from "../stats/summary.ts";
 import { totalErrors } from "../stats/summary.ts";
-import { formatCount, formatMs } from "../units.ts";
+import { formatCount, formatLatency, formatPercent } from "../units.ts";
 import type { PresetFindings } from "../stats/document.ts";
 
 /**
@@ -19,9 +19,9 @@ export function presetNarrative(preset: PresetFindings, groups: readonly GroupSu
     const errors = group.requests > 0 ? totalErrors(group.errors) / group.requests : 0;
     const parts = [
       `achieved ${formatCount(group.achievedRps ?? 0)} of ${formatCount(level.targetRps)} req/s`,
-      `p50 ${formatMs(group.latencyMs.p50)}, p99 ${formatMs(group.latencyMs.p99)}`,
-      dropped > 0 ? `${percent(dropped)} dropped` : "",
-      errors > 0 ? `${percent(errors)} errors` : "",
+      `p50 ${formatLatency(group.latencyMs.p50)}, p99 ${formatLatency(group.latencyMs.p99)}`,
+      dropped > 0 ? `${formatPercent(dropped)} dropped` : "",
+      errors > 0 ? `${formatPercent(errors)} errors` : "",
     ].filter(Boolean);
     lines.push(`at ${Math.round(level.fraction * 100)}% of capacity: ${parts.join(", ")}`);
   }
@@ -30,13 +30,12 @@ export function presetNarrative(preset: PresetFindings, groups: readonly GroupSu
   if (first && last && first !== last) {
     const offered = last.group.requests + last.group.dropped;
     const dropped = offered > 0 ? last.group.dropped / offered : 0;
-    const droppedText = dropped > 0 ? `${percent(dropped)} of requests were dropped and ` : "no request was dropped and ";
+    const droppedText = dropped > 0 ? `${formatPercent(dropped)} of requests were dropped and ` : "no request was dropped and ";
     lines.push(
-      `→ at ${Math.round(last.level.fraction * 100)}% of capacity ${droppedText}p99 went from ${formatMs(first.group.latencyMs.p99)} ` +
-        `(at ${Math.round(first.level.fraction * 100)}%) to ${formatMs(last.group.latencyMs.p99)}`,
+      `→ at ${Math.round(last.level.fraction * 100)}% of capacity ${droppedText}p99 went from ${formatLatency(first.group.latencyMs.p99)} ` +
+        `(at ${Math.round(first.level.fraction * 100)}%) to ${formatLatency(last.group.latencyMs.p99)}`,
     );
   }
   return lines.join("\n");
 }
 
-const percent = (fraction: number) => `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;

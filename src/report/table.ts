@@ -2,12 +2,11 @@ import type { LatencyMs, RunResult } from "../stats/result.ts";
 import type { SweepFindings } from "../stats/document.ts";
 import type { GroupSummary } from "../stats/summary.ts";
 import { totalErrors } from "../stats/summary.ts";
-import { formatCount } from "../units.ts";
+import { formatCount, formatMs } from "../units.ts";
 
 /** Human-readable tables for stderr: one row per repeat, then the median row of each group. */
 
-const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
-const latencyCells = (latency: LatencyMs) => [latency.p50, latency.p90, latency.p99, latency.p999, latency.max].map(ms);
+const latencyCells = (latency: LatencyMs) => [latency.p50, latency.p90, latency.p99, latency.p999, latency.max].map(formatMs);
 const LATENCY_HEADERS = ["p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"];
 
 export function renderTable(headers: string[], rows: string[][]): string {
@@ -57,7 +56,7 @@ export function openTable(runs: readonly RunResult[], group: GroupSummary): stri
   if (group.serviceTimeMs) rows.push(["median service", "", "", "", "", ...latencyCells(group.serviceTimeMs)]);
   const table = renderTable(["repeat", "achieved/s", "requests", "dropped", "errors", ...LATENCY_HEADERS], rows);
   const lags = runs.flatMap((run) => (run.schedulerLagMs ? [run.schedulerLagMs] : []));
-  const lag = lags.length > 0 ? `scheduler lag p50 ${ms(lags.at(-1)!.p50)} ms, p99 ${ms(lags.at(-1)!.p99)} ms (last repeat)` : "";
+  const lag = lags.length > 0 ? `scheduler lag p50 ${formatMs(lags.at(-1)!.p50)} ms, p99 ${formatMs(lags.at(-1)!.p99)} ms (last repeat)` : "";
   const legend = "latency: from the intended send time (coordinated omission corrected); service: from the actual send";
   return [table, legend, lag, errorNote(group.errors)].filter(Boolean).join("\n");
 }

@@ -22,6 +22,7 @@
 import type { ResultDocument } from "./document.ts";
 import type { LatencyMs, Phase, RunResult } from "./result.ts";
 import { median } from "./summary.ts";
+import { formatCount } from "../units.ts";
 
 export type MetricName = "throughput" | "p50" | "p90" | "p99" | "p999" | "max";
 export type Verdict = "faster" | "slower" | "no significant change" | "needs repeats";
@@ -140,7 +141,7 @@ function pointsOf(document: ResultDocument): Point[] {
       label = `open ${Number((level.fraction * 100).toPrecision(3))}% of capacity`;
     } else if (group.phase === "open") {
       key = `open|${group.targetRps}|${group.concurrency}`;
-      label = `open ${(group.targetRps ?? 0).toLocaleString("en-US")} req/s`;
+      label = `open ${formatCount(group.targetRps ?? 0)} req/s`;
     } else {
       key = `${loop}|${group.concurrency}`;
       label = `${group.phase} c=${group.concurrency}`;
@@ -185,7 +186,7 @@ function comparePoint(b: Point, n: Point, settings: CompareSettings): PointCompa
   const alphaPerMetric = settings.alpha / metricNames.length;
   const side = (p: Point): PointSide => ({ phase: p.phase, concurrency: p.concurrency, targetRps: p.targetRps, repeats: p.runs.length });
   // Matched points may still differ in what was asked for (a preset's calibrated rates, an open-loop cap): say so.
-  const rate = (rps: number | null) => (rps ?? 0).toLocaleString("en-US");
+  const rate = (rps: number | null) => formatCount(rps ?? 0);
   const differences = [
     ...(b.targetRps !== n.targetRps ? [`offered ${rate(b.targetRps)} vs ${rate(n.targetRps)} req/s`] : []),
     ...(b.concurrency !== n.concurrency ? [`cap ${b.concurrency} vs ${n.concurrency}`] : []),
