@@ -5,14 +5,16 @@
  * Curves are drawn from the histograms — the real data — not from the handful of percentiles in
  * the summaries; tables show the summaries (medians across repeats), as the terminal does.
  */
-import type { ResultDocument } from "../stats/document.ts";
+import { capacityExceeded, type ResultDocument } from "../stats/document.ts";
 import { writeAtomically } from "./files.ts";
 import { decodeHistogram, mergeHistograms } from "../stats/histogram.ts";
 import type { Histogram } from "../stats/histogram.ts";
 import { ERROR_KINDS } from "../stats/result.ts";
 import type { LatencyMs, RunResult } from "../stats/result.ts";
 import type { GroupSummary } from "../stats/summary.ts";
-import { totalErrors } from "../stats/summary.ts";
+import { pointVerdict, totalErrors } from "../stats/summary.ts";
+import { droppedNote } from "../stats/warnings.ts";
+import { verdictLines } from "./table.ts";
 import { formatCount, formatMs } from "../units.ts";
 import { compact, esc, lineChart } from "./svg-chart.ts";
 import type { Axis, Chart, Guide, Mark, Point, Series, Tick } from "./svg-chart.ts";
@@ -125,8 +127,8 @@ function keyFigures(document: ResultDocument): string {
       const dropped = share > 0 ? `, ${share.toFixed(share < 10 ? 1 : 0)}% dropped` : "";
       figures.push({
         label: `at ${percent(level.fraction)} of capacity`,
-        value: `p99 ${formatMs(group.latencyMs.p99)} ms`,
-        note: `${rps(group.achievedRps)} of ${rps(level.targetRps)} req/s${dropped}`,
+        value: group.sustained === false ? "not sustained" : `p99 ${formatMs(group.latencyMs.p99)} ms`,
+        note: `${rps(group.achievedRps)} of ${rps(level.targetRps)} req/s${dropped}${capacityExceeded(preset, group) ? ", above the calibrated capacity" : ""}`,
       });
     }
   } else if (sweep) {
@@ -138,7 +140,8 @@ function keyFigures(document: ResultDocument): string {
     const group = groups[0]!;
     const repeats = `median of ${group.repeats} repeat${group.repeats === 1 ? "" : "s"}`;
     if (group.phase === "open") {
-      figures.push({ label: "achieved", value: `${rps(group.achievedRps)} req/s`, note: `of ${rps(group.targetRps)} req/s offered` });
+      const verdict = group.sustained === false ? "not sustained" : "sustained";
+      figures.push({ label: "achieved", value: `${rps(group.achievedRps)} req/s`, note: `of ${rps(group.targetRps)} req/s offered: ${verdict}` });
     } else {
       const spread = group.throughputRpsSpread;
       figures.push({ label: "throughput", value: `${rps(group.throughputRps)} req/s`, note: group.repeats > 1 ? `${repeats}, range ${compact(spread.min)}–${compact(spread.max)}` : repeats });
@@ -366,8 +369,30 @@ function tables(document: ResultDocument): string {
 <h2>Results</h2>
 <p class="hint">Per measured point: counts summed over its repeats, rates and latency percentiles the median across them.</p>
 <div class="scroll"><table id="groups">${head}<tbody>${body.join("")}</tbody></table></div>
+${verdicts(document)}
 <details><summary>Every run (${document.runs.length})</summary><div class="scroll"><table id="runs">${runHead}<tbody>${runRows.join("")}</tbody></table></div></details>
 </section>`;
+}
+
+/**
+ * Beside the table: whether each open-loop point sustained its rate (and who was the limit when it
+ * did not), that its percentiles leave out the dropped requests, and a level above the calibrated capacity.
+ */
+function verdicts(document: ResultDocument): string {
+  const { groups, preset } = document.summary;
+  const items = groups
+    .filter((group) => group.phase === "open")
+    .flatMap((group) => {
+      const runs = document.runs.filter((r) => r.phase === "open" && r.targetRps === group.targetRps && r.concurrency === group.concurrency);
+      const verdict = pointVerdict(runs);
+      const lines = verdict === null || verdict.sustained ? [`sustained ${rps(group.targetRps)} req/s`] : verdictLines(verdict);
+      if (group.dropped > 0) lines.push(droppedNote(group.dropped));
+      const exceeded = preset ? capacityExceeded(preset, group) : null;
+      if (exceeded) lines.push(exceeded);
+      const bad = verdict?.sustained === false || exceeded !== null;
+      return [`<li class="${bad ? "bad" : ""}"><b>${esc(pointName(group, document))}</b>: ${esc(lines.join("; "))}</li>`];
+    });
+  return items.length > 0 ? `<ul class="verdicts">${items.join("")}</ul>` : "";
 }
 
 const PHASE_TITLES: Record<Row["phase"], string> = {
@@ -450,7 +475,8 @@ th:first-child, td:first-child { text-align: left; }
 thead th { font-size: 12px; font-weight: 600; color: var(--muted); border-bottom: 2px solid #d1d5db; }
 tr.phase th { text-align: left; background: #f3f4f6; color: var(--ink); font-size: 12.5px; }
 tr.service td { color: var(--muted); font-size: 12.5px; }
-td.bad { color: #b91c1c; }
+td.bad, li.bad { color: #b91c1c; }
+.verdicts { margin: 10px 0 0; padding-left: 20px; font-size: 13.5px; }
 .kinds { display: block; font-size: 11.5px; }
 details { margin-top: 14px; }
 summary { cursor: pointer; color: #1d4ed8; font-size: 14px; }

@@ -1,41 +1,51 @@
 import type { GroupSummary } from "../stats/summary.ts";
-import { totalErrors } from "../stats/summary.ts";
+import { pointVerdict, totalErrors } from "../stats/summary.ts";
+import type { RunResult } from "../stats/result.ts";
 import { formatCount, formatLatency, formatPercent } from "../units.ts";
-import type { PresetFindings } from "../stats/document.ts";
+import { capacityExceeded, type PresetFindings } from "../stats/document.ts";
+import { droppedNote } from "../stats/warnings.ts";
+import type { Limit } from "../stats/sustained.ts";
 
 /**
- * What a preset found, in words: the capacity, and how the server held up at each open-loop level,
- * e.g. "at 110% of capacity 8% of requests were dropped and p99 rose from 2 ms to 340 ms".
+ * What a preset found, in words: the capacity, and how the server held up at each open-loop level.
+ * A level that was not sustained says so first, in plain words, before any percentile:
+ * "at 110% of capacity: could not sustain 157,434 req/s: 41% of scheduled requests were never sent".
  */
-export function presetNarrative(preset: PresetFindings, groups: readonly GroupSummary[]): string {
+export function presetNarrative(preset: PresetFindings, groups: readonly GroupSummary[], runs: readonly RunResult[]): string {
   const lines = [`capacity (best closed-loop throughput): ${formatCount(preset.capacityRps)} req/s`];
   const levelGroups = preset.levels.flatMap((level) => {
     const group = groups.find((g) => g.phase === "open" && g.targetRps === level.targetRps);
     return group ? [{ level, group }] : [];
   });
   for (const { level, group } of levelGroups) {
-    const offered = group.requests + group.dropped;
-    const dropped = offered > 0 ? group.dropped / offered : 0;
+    const at = `at ${Math.round(level.fraction * 100)}% of capacity`;
+    const verdict = pointVerdict(runs.filter((run) => run.phase === "open" && run.targetRps === level.targetRps));
     const errors = group.requests > 0 ? totalErrors(group.errors) / group.requests : 0;
-    const parts = [
-      `achieved ${formatCount(group.achievedRps ?? 0)} of ${formatCount(level.targetRps)} req/s`,
-      `p50 ${formatLatency(group.latencyMs.p50)}, p99 ${formatLatency(group.latencyMs.p99)}`,
-      dropped > 0 ? `${formatPercent(dropped)} dropped` : "",
-      errors > 0 ? `${formatPercent(errors)} errors` : "",
-    ].filter(Boolean);
-    lines.push(`at ${Math.round(level.fraction * 100)}% of capacity: ${parts.join(", ")}`);
+    const latency = `p50 ${formatLatency(group.latencyMs.p50)}, p99 ${formatLatency(group.latencyMs.p99)}${group.dropped > 0 ? ` (${droppedNote(group.dropped)})` : ""}`;
+    if (verdict && !verdict.sustained) {
+      const [headline, ...shortfall] = verdict.shortfall;
+      lines.push(`${at}: ${headline}: ${shortfall.join(", ")}`);
+      if (verdict.limit) lines.push(`  the limit: ${limitWords(verdict.limit.by)}${verdict.limit.evidence.map((e) => `\n    ${e}`).join("")}`);
+      lines.push(`  of the requests sent: ${latency}${errors > 0 ? `, ${formatPercent(errors)} errors` : ""}`);
+    } else {
+      const parts = [`sustained ${formatCount(level.targetRps)} req/s (achieved ${formatCount(group.achievedRps ?? 0)})`, latency, errors > 0 ? `${formatPercent(errors)} errors` : ""];
+      lines.push(`${at}: ${parts.filter(Boolean).join(", ")}`);
+    }
+    const exceeded = capacityExceeded(preset, group);
+    if (exceeded) lines.push(`  ${exceeded}`);
   }
   const first = levelGroups[0];
   const last = levelGroups.at(-1);
   if (first && last && first !== last) {
-    const offered = last.group.requests + last.group.dropped;
-    const dropped = offered > 0 ? last.group.dropped / offered : 0;
-    const droppedText = dropped > 0 ? `${formatPercent(dropped)} of requests were dropped and ` : "no request was dropped and ";
+    const held = last.group.sustained === false ? "was not sustained" : "was sustained";
     lines.push(
-      `→ at ${Math.round(last.level.fraction * 100)}% of capacity ${droppedText}p99 went from ${formatLatency(first.group.latencyMs.p99)} ` +
-        `(at ${Math.round(first.level.fraction * 100)}%) to ${formatLatency(last.group.latencyMs.p99)}`,
+      `→ ${Math.round(last.level.fraction * 100)}% of capacity ${held}; p99 went from ${formatLatency(first.group.latencyMs.p99)} ` +
+        `(at ${Math.round(first.level.fraction * 100)}%) to ${formatLatency(last.group.latencyMs.p99)}${last.group.dropped > 0 ? ", not counting the dropped requests" : ""}`,
     );
   }
   return lines.join("\n");
 }
 
+export function limitWords(by: Limit): string {
+  return by === "unknown" ? "not clear from what was measured" : `the ${by}`;
+}

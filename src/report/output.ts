@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { BenchPlan } from "../config/plan.ts";
 import { log } from "../log.ts";
-import type { ResultDocument } from "../stats/document.ts";
+import { capacityExceeded, type ResultDocument } from "../stats/document.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
 import { csv, type CsvContext } from "./csv.ts";
 import { checkWritable, ensureDirectory, writeAtomically } from "./files.ts";
@@ -59,10 +59,11 @@ function tables(document: ResultDocument): string {
   const others = groups.filter((g) => g.phase !== "sweep");
   for (const group of others) {
     const runs = document.runs.filter((r) => r.phase === group.phase && r.concurrency === group.concurrency && r.targetRps === group.targetRps);
-    const table = group.phase === "open" ? openTable(runs, group) : closedTable(runs, group);
+    const exceeded = preset ? capacityExceeded(preset, group) : null;
+    const table = (group.phase === "open" ? openTable(runs, group) : closedTable(runs, group)) + (exceeded ? `\n${exceeded}` : "");
     parts.push(others.length > 1 || sweepGroups.length > 0 ? `${pointName(group)}\n${table}` : table);
   }
-  if (preset) parts.push(presetNarrative(preset, groups));
+  if (preset) parts.push(presetNarrative(preset, groups, document.runs));
   return parts.join("\n\n");
 }
 

@@ -1,7 +1,10 @@
 import type { LatencyMs, RunResult } from "../stats/result.ts";
 import type { SweepFindings } from "../stats/document.ts";
 import type { GroupSummary } from "../stats/summary.ts";
-import { totalErrors } from "../stats/summary.ts";
+import { median, pointVerdict, totalErrors } from "../stats/summary.ts";
+import { openVerdict, type OpenVerdict } from "../stats/sustained.ts";
+import { droppedNote } from "../stats/warnings.ts";
+import { limitWords } from "./narrative.ts";
 import { formatCount, formatMs } from "../units.ts";
 
 /** Human-readable tables for stderr: one row per repeat, then the median row of each group. */
@@ -22,9 +25,19 @@ function errorNote(errors: RunResult["errors"]): string {
   return parts.length > 0 ? `errors: ${parts.join(", ")}` : "";
 }
 
+/** A per-repeat count's median, the way the row labelled "median" must show it (not a mean). */
+const medianOf = (runs: readonly RunResult[], count: (run: RunResult) => number) => formatCount(median(runs.map(count)));
+const repeatLabel = (run: RunResult) => `#${run.repeat}${run.interrupted ? " (interrupted)" : ""}`;
+
+/** Sums are labelled as sums, beside the medians. */
+function totalsNote(group: GroupSummary, extra = ""): string {
+  const repeats = `${group.repeats} repeat${group.repeats === 1 ? "" : "s"}`;
+  return `total over ${repeats}: ${formatCount(group.requests)} requests, ${formatCount(totalErrors(group.errors))} errors${extra}`;
+}
+
 export function closedTable(runs: readonly RunResult[], group: GroupSummary): string {
   const rows = runs.map((run) => [
-    `#${run.repeat}${run.interrupted ? " (interrupted)" : ""}`,
+    repeatLabel(run),
     formatCount(run.requests),
     formatCount(totalErrors(run.errors)),
     formatCount(run.throughputRps),
@@ -33,32 +46,52 @@ export function closedTable(runs: readonly RunResult[], group: GroupSummary): st
   const spread = group.throughputRpsSpread;
   rows.push([
     "median",
-    formatCount(group.requests / group.repeats),
-    formatCount(totalErrors(group.errors) / group.repeats),
+    medianOf(runs, (run) => run.requests),
+    medianOf(runs, (run) => totalErrors(run.errors)),
     formatCount(group.throughputRps),
     ...latencyCells(group.latencyMs),
   ]);
   const table = renderTable(["repeat", "requests", "errors", "req/s", ...LATENCY_HEADERS], rows);
-  const note = [`req/s range ${formatCount(spread.min)}–${formatCount(spread.max)}`, errorNote(group.errors)].filter(Boolean).join("; ");
+  const note = [`req/s range ${formatCount(spread.min)}–${formatCount(spread.max)}`, totalsNote(group), errorNote(group.errors)].filter(Boolean).join("; ");
   return `${table}\n${note}`;
 }
+
+const sustainedCell = (sustained: boolean | null | undefined) => (sustained === null || sustained === undefined ? "" : sustained ? "yes" : "NO");
 
 export function openTable(runs: readonly RunResult[], group: GroupSummary): string {
   const rows: string[][] = [];
   for (const run of runs) {
-    const label = `#${run.repeat}${run.interrupted ? " (interrupted)" : ""}`;
-    const counts = [formatCount(run.achievedRps ?? 0), formatCount(run.requests), formatCount(run.dropped), formatCount(totalErrors(run.errors))];
+    const label = repeatLabel(run);
+    const counts = [formatCount(run.achievedRps ?? 0), sustainedCell(openVerdict(run).sustained), formatCount(run.requests), formatCount(run.dropped), formatCount(totalErrors(run.errors))];
     rows.push([`${label} latency`, ...counts, ...latencyCells(run.latencyMs)]);
-    if (run.serviceTimeMs) rows.push([`${label} service`, "", "", "", "", ...latencyCells(run.serviceTimeMs)]);
+    if (run.serviceTimeMs) rows.push([`${label} service`, "", "", "", "", "", ...latencyCells(run.serviceTimeMs)]);
   }
-  const perRepeat = (n: number) => formatCount(n / group.repeats);
-  rows.push(["median latency", formatCount(group.achievedRps ?? 0), perRepeat(group.requests), perRepeat(group.dropped), perRepeat(totalErrors(group.errors)), ...latencyCells(group.latencyMs)]);
-  if (group.serviceTimeMs) rows.push(["median service", "", "", "", "", ...latencyCells(group.serviceTimeMs)]);
-  const table = renderTable(["repeat", "achieved/s", "requests", "dropped", "errors", ...LATENCY_HEADERS], rows);
+  rows.push([
+    "median latency",
+    formatCount(group.achievedRps ?? 0),
+    sustainedCell(group.sustained),
+    medianOf(runs, (run) => run.requests),
+    medianOf(runs, (run) => run.dropped),
+    medianOf(runs, (run) => totalErrors(run.errors)),
+    ...latencyCells(group.latencyMs),
+  ]);
+  if (group.serviceTimeMs) rows.push(["median service", "", "", "", "", "", ...latencyCells(group.serviceTimeMs)]);
+  const table = renderTable(["repeat", "achieved/s", "sustained", "requests", "dropped", "errors", ...LATENCY_HEADERS], rows);
   const lags = runs.flatMap((run) => (run.schedulerLagMs ? [run.schedulerLagMs] : []));
   const lag = lags.length > 0 ? `scheduler lag p50 ${formatMs(lags.at(-1)!.p50)} ms, p99 ${formatMs(lags.at(-1)!.p99)} ms (last repeat)` : "";
   const legend = "latency: from the intended send time (coordinated omission corrected); service: from the actual send";
-  return [table, legend, lag, errorNote(group.errors)].filter(Boolean).join("\n");
+  const dropped = group.dropped > 0 ? droppedNote(group.dropped) : "";
+  const totals = totalsNote(group, group.dropped > 0 ? `, ${formatCount(group.dropped)} dropped` : "");
+  return [table, legend, dropped, ...verdictLines(pointVerdict(runs)), totals, lag, errorNote(group.errors)].filter(Boolean).join("\n");
+}
+
+/** An unsustained point in words: what fell short, then who was the limit and why. */
+export function verdictLines(verdict: OpenVerdict | null): string[] {
+  if (verdict === null || verdict.sustained) return [];
+  const [headline, ...shortfall] = verdict.shortfall;
+  const lines = [`NOT SUSTAINED: ${headline}: ${shortfall.join(", ")}`];
+  if (verdict.limit) lines.push(`the limit: ${limitWords(verdict.limit.by)}${verdict.limit.evidence.map((e) => `\n  ${e}`).join("")}`);
+  return lines;
 }
 
 /** One row per concurrency, the best, knee and SLO points marked, so the knee is obvious. */

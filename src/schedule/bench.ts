@@ -10,7 +10,7 @@ import type { OutputPlan } from "../config/bench-plan.ts";
 import { runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
 import { runLoad } from "./threads.ts";
 import type { Tally } from "../stats/tally.ts";
-import { measurementWarnings, withWarnings } from "../stats/warnings.ts";
+import { reviewed } from "../stats/warnings.ts";
 
 /**
  * The body shared by every bench mode: wait for `--start-at`, run the mode's steps with Ctrl-C
@@ -35,7 +35,7 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
     if (!output.quiet && !progress && (run.kind === "sweep" || run.kind === "preset")) log.info(label);
     const hooks = { signal: interrupt.signal, onTally: (tally: Tally, repeat: number) => progress?.watch(tally, repeat) };
     // Judged on the merged runs: a thread's share of a run has fewer samples than the run.
-    return runLoad(load, step, phase, hooks).then((results) => results.map((result) => withWarnings(result, measurementWarnings(result))));
+    return runLoad(load, step, phase, hooks).then((results) => results.map(reviewed));
   };
   let measured: Measured;
   try {

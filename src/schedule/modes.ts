@@ -1,6 +1,7 @@
 import { defaultBacklog, type ClosedRun, type OpenRun, type PresetRun, type SweepRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
-import type { PresetFindings, SweepFindings } from "../stats/document.ts";
+import { capacityExceeded, type PresetFindings, type SweepFindings } from "../stats/document.ts";
+import { withWarnings } from "../stats/warnings.ts";
 import { sweepFindings } from "../stats/knee.ts";
 import type { Phase, RunResult } from "../stats/result.ts";
 import { summarizeRepeats } from "../stats/summary.ts";
@@ -72,7 +73,9 @@ export async function runPreset(preset: PresetRun, runStep: RunStep, signal: Abo
       warmupS: open.warmupS,
     };
     const label = `open ${Math.round(level.fraction * 100)}% = ${level.targetRps} req/s (${i + 1}/${levels.length})`;
-    runs.push(...(await runStep(step, "open", label)));
+    const levelRuns = await runStep(step, "open", label);
+    const exceeded = levelRuns.length > 0 ? capacityExceeded({ capacityRps }, summarizeRepeats(levelRuns)[0]!) : null;
+    runs.push(...levelRuns.map((run) => withWarnings(run, exceeded ? [`open loop at ${Math.round(level.fraction * 100)}% of capacity: ${exceeded}`] : [])));
   }
   return { runs, findings: { ...calibration.findings, preset: { profile: preset.profileName, capacityRps, levels } } };
 }

@@ -2,6 +2,7 @@ import { decodeHistogram } from "./histogram.ts";
 import type { GroupSummary } from "./summary.ts";
 import type { RunResult } from "./result.ts";
 import { VERSION } from "../version.ts";
+import { formatCount } from "../units.ts";
 
 /** Bumped whenever a field changes meaning or goes away; `tests/result.schema.json` describes it. */
 export const SCHEMA_VERSION = 1;
@@ -50,6 +51,18 @@ export interface PresetFindings {
   capacityRps: number;
   /** Each open-loop level as a fraction of X and the rate it ran at. */
   levels: { fraction: number; targetRps: number }[];
+}
+
+/** An open level may achieve this much above the calibrated capacity before the calibration is called short. */
+export const CAPACITY_MARGIN = 0.02;
+
+/**
+ * What to say when an open level delivered more than the calibration said the server could: the
+ * calibration fell short, and the levels derived from it are not the loads they claim. Null otherwise.
+ */
+export function capacityExceeded(preset: Pick<PresetFindings, "capacityRps">, group: Pick<GroupSummary, "achievedRps">): string | null {
+  if (group.achievedRps === null || preset.capacityRps <= 0 || group.achievedRps <= preset.capacityRps * (1 + CAPACITY_MARGIN)) return null;
+  return `achieved ${formatCount(group.achievedRps)} req/s, more than the calibrated capacity of ${formatCount(preset.capacityRps)} req/s: the calibration underestimated the server`;
 }
 
 export function resultDocument(

@@ -2,6 +2,7 @@
  * The shapes of measured results, as the result document (`--json`, `--out`) carries them.
  * Field names and units are a contract: scripts and `compare`/`merge`/`report` read them.
  */
+import type { LimitFinding } from "./sustained.ts";
 
 export const ERROR_KINDS = ["connect", "reset", "timeout", "parse", "closed", "tls", "status_4xx", "status_5xx"] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -50,6 +51,10 @@ export interface RunResult {
   schedulerLagMs?: LatencyMs;
   /** The run was stopped early (Ctrl-C): what it measured is real but shorter than planned. */
   interrupted?: boolean;
+  /** Open loop: the target rate was delivered (see `stats/sustained.ts`). */
+  sustained?: boolean;
+  /** Open loop, not sustained: who was the limit, and the measurements that say so. */
+  limit?: LimitFinding;
   /** Conditions the reader must know about, e.g. running out of file descriptors. */
   warnings?: string[];
 }

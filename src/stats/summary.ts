@@ -6,6 +6,7 @@ import { decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.t
 import type { Histogram } from "./histogram.ts";
 import { ERROR_KINDS } from "./result.ts";
 import type { ErrorCounts, LatencyMs, RunResult } from "./result.ts";
+import { openVerdict, type LimitFinding, type OpenVerdict } from "./sustained.ts";
 
 const US_PER_MS = 1000;
 
@@ -99,6 +100,10 @@ export interface GroupSummary extends PointCounts {
   latencyMsSpread: LatencySpreadMs;
   /** Each percentile's median across repeats; null unless every repeat has a service time. */
   serviceTimeMs: LatencyMs | null;
+  /** Open loop: every repeat delivered its target rate (see `stats/sustained.ts`); null in closed loop. */
+  sustained: boolean | null;
+  /** Open loop, not sustained: who was the limit (see `pointVerdict`). */
+  limit?: LimitFinding;
   merged: {
     /** Compressed base64, microseconds: all repeats' latency histograms added. */
     histogram: string;
@@ -154,8 +159,25 @@ function summarizeGroup(runs: RunResult[]): GroupSummary {
     latencyMs: medianLatency(runs.map((run) => run.latencyMs)),
     latencyMsSpread: latencySpread(runs.map((run) => run.latencyMs)),
     serviceTimeMs: serviceTimes ? medianLatency(serviceTimes) : null,
+    ...groupVerdict(runs),
     merged: { histogram: encodeHistogram(mergedHistogram), latencyMs: latencyMs(mergedHistogram) },
   };
+}
+
+/**
+ * What an open-loop point is judged on: sustained only when every repeat was; otherwise the verdict
+ * of the repeat that fell short with the most responses (the most evidence of who was the limit).
+ */
+export function pointVerdict(runs: readonly RunResult[]): OpenVerdict | null {
+  if (runs[0]?.phase !== "open") return null;
+  const short = runs.map((run) => ({ run, verdict: openVerdict(run) })).filter(({ verdict }) => !verdict.sustained);
+  if (short.length === 0) return openVerdict(runs[0]);
+  return short.reduce((most, next) => (next.run.requests > most.run.requests ? next : most)).verdict;
+}
+
+function groupVerdict(runs: readonly RunResult[]): Pick<GroupSummary, "sustained" | "limit"> {
+  const verdict = pointVerdict(runs);
+  return { sustained: verdict?.sustained ?? null, ...(verdict?.limit ? { limit: verdict.limit } : {}) };
 }
 
 function medianLatency(latencies: readonly LatencyMs[]): LatencyMs {

@@ -1,4 +1,5 @@
 import type { RunResult } from "./result.ts";
+import { openVerdict } from "./sustained.ts";
 import type { Tally } from "./tally.ts";
 import { formatCount } from "../units.ts";
 
@@ -56,4 +57,21 @@ export function outOfRangeWarning(tally: Tally): string | null {
 export function withWarnings(run: RunResult, warnings: readonly string[]): RunResult {
   if (warnings.length === 0) return run;
   return { ...run, warnings: [...new Set([...(run.warnings ?? []), ...warnings])] };
+}
+
+/**
+ * A finished run with what it must say about itself: its warnings and, in an open loop, whether it
+ * sustained its rate. Judged on the whole run (threads merged), not on a thread's share of it.
+ */
+export function reviewed(run: RunResult): RunResult {
+  const warnings = measurementWarnings(run);
+  if (run.phase !== "open") return withWarnings(run, warnings);
+  if (run.dropped > 0) warnings.push(droppedNote(run.dropped));
+  const { sustained, limit } = openVerdict(run);
+  return { ...withWarnings(run, warnings), sustained, ...(limit ? { limit } : {}) };
+}
+
+/** Dropped requests were never sent, so they have no latency: the percentiles are of the rest. */
+export function droppedNote(dropped: number): string {
+  return `percentiles exclude ${formatCount(dropped)} dropped request${dropped === 1 ? "" : "s"} (never sent, so never timed)`;
 }
