@@ -4,7 +4,7 @@ import { log } from "../log.ts";
 import { writeCompareHtml } from "../report/compare-html.ts";
 import { comparisonTable, formatChange, formatNoise } from "../report/compare-table.ts";
 import type { ResultDocument } from "../stats/document.ts";
-import { compareDocuments, DEFAULT_COMPARE_SETTINGS, METRIC_LABELS, regressions, type Comparison } from "../stats/compare.ts";
+import { compareDocuments, DEFAULT_COMPARE_SETTINGS, gate, METRIC_LABELS, repeatsForVerdict, type Comparison, type GateFinding } from "../stats/compare.ts";
 import { VERSION } from "../version.ts";
 import { readResultDocument } from "../report/files.ts";
 
@@ -13,7 +13,7 @@ const args = {
   new: { type: "positional", required: false, valueHint: "NEW.json", description: "The result document under test" },
   json: { type: "boolean", description: "The comparison as JSON on stdout" },
   report: { type: "string", description: "Write an HTML page: both sides, both latency curves on one chart" },
-  "fail-regression": { type: "string", valueHint: "PCT", description: "Exit 3 when a metric got worse beyond the noise by more than PCT %" },
+  "fail-regression": { type: "string", valueHint: "PCT", description: "Exit 3 when a metric got worse beyond the noise by more than PCT %; exit 2 when the repeats are too few to judge" },
   "min-effect": { type: "string", valueHint: "PCT", default: String(DEFAULT_COMPARE_SETTINGS.minEffectPct), description: "Smallest change in % worth a verdict" },
 } as const;
 
@@ -36,18 +36,36 @@ export default defineCommand({
       );
     }
     process.stderr.write(`\n${comparisonTable(comparison, names)}\n\n`);
-    const failures = failPct === null ? [] : regressions(comparison, failPct);
-    if (flags.json) process.stdout.write(`${JSON.stringify(comparisonJson(comparison, base, next, names, failPct, failures), null, 2)}\n`);
+    const verdict = failPct === null ? null : gate(comparison, failPct);
+    if (flags.json) process.stdout.write(`${JSON.stringify(comparisonJson(comparison, base, next, names, failPct, verdict), null, 2)}\n`);
     if (flags.report) {
       writeCompareHtml(comparison, base, next, names, flags.report);
       log.info(`report: ${flags.report}`);
     }
-    for (const { point, metric } of failures) {
-      log.error(`${point.label}: ${METRIC_LABELS[metric.metric]} ${formatChange(metric.changePct)} (noise ${formatNoise(metric.noisePct)}) is worse than --fail-regression ${failPct}%`);
+    if (verdict === null) return 0;
+    for (const { point, metric } of verdict.regressions) {
+      const evidence = metric.verdict === "needs repeats" ? "every new repeat worse than every base repeat" : `noise ${formatNoise(metric.noisePct)}`;
+      log.error(`${point.label}: ${METRIC_LABELS[metric.metric]} ${formatChange(metric.changePct)} (${evidence}) is worse than --fail-regression ${failPct}%`);
     }
-    return failures.length > 0 ? 3 : 0;
+    if (verdict.regressions.length > 0) return 3;
+    if (verdict.unjudged.length > 0) {
+      // A gate that cannot judge must not pass: exit 2, and say what would let it judge.
+      log.error(unjudgedReason(verdict.unjudged, failPct!));
+      return 2;
+    }
+    return 0;
   },
 });
+
+function unjudgedReason(unjudged: GateFinding[], failPct: number): string {
+  const { point, metric } = unjudged[0]!;
+  const needed = repeatsForVerdict(point.alphaPerMetric);
+  const others = unjudged.length > 1 ? ` and ${unjudged.length - 1} more` : "";
+  return (
+    `--fail-regression ${failPct}%: cannot judge ${point.label} ${METRIC_LABELS[metric.metric]}${others} from ${point.base.repeats} vs ${point.new.repeats} repeats, ` +
+    `and no change is beyond both sides' ranges by more than ${failPct}%: run both with --repeat ${needed} or more`
+  );
+}
 
 /** `5`, `5%`, `2.5`: a non-negative percentage. */
 function parsePercent(flag: string, text: string): number {
@@ -56,15 +74,27 @@ function parsePercent(flag: string, text: string): number {
   return Number(match[1]);
 }
 
-function comparisonJson(comparison: Comparison, base: ResultDocument, next: ResultDocument, names: { base: string; new: string }, failPct: number | null, failures: ReturnType<typeof regressions>) {
+/** Bumped whenever a field of the comparison changes meaning or goes away; `tests/comparison.schema.json` describes it. */
+export const COMPARISON_SCHEMA_VERSION = 1;
+
+function comparisonJson(
+  comparison: Comparison,
+  base: ResultDocument,
+  next: ResultDocument,
+  names: { base: string; new: string },
+  failPct: number | null,
+  verdict: ReturnType<typeof gate> | null,
+) {
   const side = (file: string, document: ResultDocument) => ({ file, url: document.url, mode: document.mode, startedAt: document.startedAt, version: document.version });
+  const listed = (findings: GateFinding[]) => findings.map(({ point, metric }) => ({ point: point.label, metric: metric.metric, changePct: metric.changePct }));
   return {
+    schemaVersion: COMPARISON_SCHEMA_VERSION,
     tool: "minibench",
     kind: "comparison",
     version: VERSION,
     base: side(names.base, base),
     new: side(names.new, next),
     ...comparison,
-    ...(failPct === null ? {} : { failRegressionPct: failPct, regressions: failures.map(({ point, metric }) => ({ point: point.label, metric: metric.metric, changePct: metric.changePct })) }),
+    ...(failPct === null || verdict === null ? {} : { failRegressionPct: failPct, regressions: listed(verdict.regressions), unjudged: listed(verdict.unjudged) }),
   };
 }

@@ -1,6 +1,7 @@
 import type { BenchPlan } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
 import { log } from "../log.ts";
+import { formatLatency } from "../units.ts";
 import { pointName, prepareOutputs, writeOutputs } from "../report/output.ts";
 import { Progress } from "../report/progress.ts";
 import { resultDocument, type ResultDocument } from "../stats/document.ts";
@@ -61,23 +62,39 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   const requests = runs.reduce((sum, r) => sum + r.requests, 0);
   const failures = runs.reduce((sum, r) => sum + totalErrors(r.errors), 0);
   if (requests > 0 && failures === requests) throw new RunError(`every request failed (${describeErrors(runs)})`);
-  return thresholdsExceeded(document, output) ? 3 : 0;
+  return thresholdsVerdict(document, output);
 }
 
-function thresholdsExceeded(document: ResultDocument, output: OutputPlan): boolean {
+/**
+ * The exit code of the `--fail-*` gates: 3 when a threshold was exceeded, 2 when a point had nothing
+ * to judge it on (no latency recorded, no request completed) — a gate that cannot judge must not pass.
+ */
+export function thresholdsVerdict(document: ResultDocument, output: OutputPlan): 0 | 2 | 3 {
   let exceeded = false;
+  const unjudged: string[] = [];
   for (const group of document.summary.groups) {
-    if (output.failP99Ms !== null && group.latencyMs.p99 > output.failP99Ms) {
-      log.error(`p99 ${group.latencyMs.p99.toFixed(2)} ms is above --fail-p99 ${output.failP99Ms} ms (${pointName(group)})`);
-      exceeded = true;
+    const latencies = group.ok + group.errors.status_4xx + group.errors.status_5xx;
+    if (output.failP99Ms !== null) {
+      if (latencies === 0) unjudged.push(`--fail-p99: ${pointName(group)} recorded no latency`);
+      else if (group.latencyMs.p99 > output.failP99Ms) {
+        log.error(`p99 ${formatLatency(group.latencyMs.p99)} is above --fail-p99 ${output.failP99Ms} ms (${pointName(group)})`);
+        exceeded = true;
+      }
     }
-    const rate = group.requests > 0 ? totalErrors(group.errors) / group.requests : 0;
-    if (output.failErrorRate !== null && rate > output.failErrorRate) {
-      log.error(`error rate ${rate.toFixed(4)} is above --fail-error-rate ${output.failErrorRate} (${pointName(group)})`);
-      exceeded = true;
+    if (output.failErrorRate !== null) {
+      if (group.requests === 0) unjudged.push(`--fail-error-rate: ${pointName(group)} completed no request`);
+      else if (totalErrors(group.errors) / group.requests > output.failErrorRate) {
+        log.error(`error rate ${(totalErrors(group.errors) / group.requests).toFixed(4)} is above --fail-error-rate ${output.failErrorRate} (${pointName(group)})`);
+        exceeded = true;
+      }
     }
   }
-  return exceeded;
+  if (exceeded) return 3;
+  if (unjudged.length > 0) {
+    log.error(`cannot judge ${unjudged.join("; ")}`);
+    return 2;
+  }
+  return 0;
 }
 
 function describeErrors(runs: RunResult[]): string {

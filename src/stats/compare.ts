@@ -21,7 +21,7 @@
  */
 import type { ResultDocument } from "./document.ts";
 import type { LatencyMs, Phase, RunResult } from "./result.ts";
-import { median } from "./summary.ts";
+import { median, spread, type Spread } from "./summary.ts";
 import { formatCount } from "../units.ts";
 
 export type MetricName = "throughput" | "p50" | "p90" | "p99" | "p999" | "max";
@@ -50,6 +50,9 @@ export interface MetricComparison {
   /** Exact two-sided Mann–Whitney U p-value; null when a side has no repeats. */
   pValue: number | null;
   verdict: Verdict;
+  /** Each side's smallest and largest repeat: what a gate judges a change on when the repeats are too few for the test. */
+  baseRange: Spread;
+  newRange: Spread;
 }
 
 export interface PointSide {
@@ -103,13 +106,53 @@ export function compareDocuments(base: ResultDocument, next: ResultDocument, set
   };
 }
 
-/** Metrics that got worse beyond the noise by more than `thresholdPct`: what `--fail-regression` refuses. */
-export function regressions(comparison: Comparison, thresholdPct: number): { point: PointComparison; metric: MetricComparison }[] {
-  return comparison.points.flatMap((point) =>
-    point.metrics
-      .filter((metric) => metric.verdict === "slower" && metric.changePct !== null && Math.abs(metric.changePct) > thresholdPct)
-      .map((metric) => ({ point, metric })),
-  );
+export type GateVerdict = "regression" | "no regression" | "cannot judge";
+
+/**
+ * What `--fail-regression PCT` makes of one metric. With enough repeats, the test's verdict: a
+ * regression is "slower" by more than PCT. With too few, a change is judged only when no noise can
+ * explain it: the two sides' min–max ranges lie apart by more than PCT of the base median (every
+ * new repeat worse than every base repeat, and by that much). Anything else cannot be judged, and
+ * a gate that cannot judge must not pass.
+ */
+export function gateVerdict(metric: MetricComparison, thresholdPct: number): GateVerdict {
+  if (metric.verdict !== "needs repeats") {
+    const worse = metric.verdict === "slower" && metric.changePct !== null && Math.abs(metric.changePct) > thresholdPct;
+    return worse ? "regression" : "no regression";
+  }
+  const { baseRange, newRange } = metric;
+  const scale = Math.abs(metric.base);
+  if (!(scale > 0)) return "cannot judge";
+  // Positive when new is entirely worse than base (gap between the ranges), in % of the base median.
+  const worseGapPct = (100 * (metric.higherIsBetter ? baseRange.min - newRange.max : newRange.min - baseRange.max)) / scale;
+  const betterGapPct = (100 * (metric.higherIsBetter ? newRange.min - baseRange.max : baseRange.min - newRange.max)) / scale;
+  if (worseGapPct > thresholdPct) return "regression";
+  if (betterGapPct > thresholdPct) return "no regression";
+  return "cannot judge";
+}
+
+export interface GateFinding {
+  point: PointComparison;
+  metric: MetricComparison;
+}
+
+/** Metrics `--fail-regression` refuses, and those it cannot judge. */
+export function gate(comparison: Comparison, thresholdPct: number): { regressions: GateFinding[]; unjudged: GateFinding[] } {
+  const findings = comparison.points.flatMap((point) => point.metrics.map((metric) => ({ point, metric, verdict: gateVerdict(metric, thresholdPct) })));
+  const pick = (verdict: GateVerdict) => findings.filter((f) => f.verdict === verdict).map(({ point, metric }) => ({ point, metric }));
+  return { regressions: pick("regression"), unjudged: pick("cannot judge") };
+}
+
+/** Metrics that got worse by more than `thresholdPct` (see `gateVerdict`): what `--fail-regression` refuses. */
+export function regressions(comparison: Comparison, thresholdPct: number): GateFinding[] {
+  return gate(comparison, thresholdPct).regressions;
+}
+
+/** The fewest repeats a side for which the rank test can reach a verdict at this α per metric. */
+export function repeatsForVerdict(alphaPerMetric: number): number {
+  let n = 2;
+  while (smallestPValue(n, n) > alphaPerMetric) n++;
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,7 +267,7 @@ export function compareMetric(metric: MetricName, baseValues: number[], newValue
     const significant = pValue <= alphaPerMetric && size >= minEffectPct && size > noisePct;
     verdict = !significant ? "no significant change" : changePct > 0 === higherIsBetter ? "faster" : "slower";
   }
-  return { metric, unit: higherIsBetter ? "req/s" : "ms", higherIsBetter, base, new: next, changePct, noisePct, pValue, verdict };
+  return { metric, unit: higherIsBetter ? "req/s" : "ms", higherIsBetter, base, new: next, changePct, noisePct, pValue, verdict, baseRange: spread(baseValues), newRange: spread(newValues) };
 }
 
 /** Past this many repeats, the one farthest from the median is left out of the noise band. */

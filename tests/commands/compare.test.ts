@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
 import { documentOf } from "../support/compare-documents.ts";
 import { tempDir } from "../support/temp-dir.ts";
+import { validate } from "../support/json-schema.ts";
+import comparisonSchema from "../comparison.schema.json" with { type: "json" };
 
 /** `minibench compare` end to end on documents with known differences: the real CLI in a subprocess. */
 
@@ -17,6 +19,8 @@ const base = file("base.json", documentOf());
 const slower = file("slower.json", documentOf({ latencyScale: 1.3, rateScale: 1 / 1.3 }));
 const same = file("same.json", documentOf());
 const fewRepeats = file("few.json", documentOf({ repeats: 3 }));
+const fewSlightlySlower = file("few-slower.json", documentOf({ repeats: 3, latencyScale: 1.003, rateScale: 1 / 1.003 }));
+const fewCollapsed = file("few-collapsed.json", documentOf({ repeats: 3, latencyScale: 50, rateScale: 0.02 }));
 
 describe("minibench compare", () => {
   test("a 30% slowdown: the table on stderr, every metric slower, exit 0 without a gate", async () => {
@@ -51,10 +55,35 @@ describe("minibench compare", () => {
     expect(stderr.match(/no significant change\n/g)).toHaveLength(6);
   });
 
-  test("3 repeats a side: every verdict says it needs repeats, and no gate can fail on it", async () => {
-    const { stderr, code } = await runCli(["compare", fewRepeats, slower, "--fail-regression", "1"]);
-    expect(code).toBe(0);
+  test("3 repeats a side and a change inside the noise: the gate cannot judge, exit 2 naming --repeat — never 0", async () => {
+    const { stderr, code } = await runCli(["compare", fewRepeats, fewSlightlySlower, "--fail-regression", "1"]);
     expect(stderr.match(/needs repeats\n/g)).toHaveLength(6);
+    expect(code).toBe(2);
+    const reason = stderr.trim().split("\n").at(-1)!;
+    expect(reason).toContain("--fail-regression 1%: cannot judge closed c=20 throughput and 5 more from 3 vs 3 repeats");
+    expect(reason).toContain("run both with --repeat 5 or more");
+    // Without a gate nothing is judged, and nothing fails.
+    expect((await runCli(["compare", fewRepeats, fewSlightlySlower])).code).toBe(0);
+  });
+
+  test("3 repeats a side and a 98% throughput drop: so far beyond both ranges that it is judged, exit 3", async () => {
+    const { stderr, code } = await runCli(["compare", fewRepeats, fewCollapsed, "--fail-regression", "10"]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/closed c=20: throughput −98% \(every new repeat worse than every base repeat\) is worse than --fail-regression 10%/);
+    // The same collapse the other way round is an improvement: judged, and no regression.
+    expect((await runCli(["compare", fewCollapsed, fewRepeats, "--fail-regression", "10"])).code).toBe(0);
+  });
+
+  test("--json carries schemaVersion and matches tests/comparison.schema.json, with the gate's findings", async () => {
+    for (const args of [[base, slower], [base, slower, "--fail-regression", "10"], [fewRepeats, fewSlightlySlower, "--fail-regression", "1"]]) {
+      const { stdout } = await runCli(["compare", ...args, "--json"]);
+      const json = JSON.parse(stdout);
+      expect(validate(json, comparisonSchema)).toEqual([]);
+      expect(json.schemaVersion).toBe(1);
+    }
+    const gated = JSON.parse((await runCli(["compare", fewRepeats, fewSlightlySlower, "--fail-regression", "1", "--json"])).stdout);
+    expect(gated.unjudged).toHaveLength(6);
+    expect(gated.regressions).toEqual([]);
   });
 
   test("--report writes one HTML page with both sides and both curves on one chart", async () => {

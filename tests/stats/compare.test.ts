@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { compareDocuments, compareMetric, mannWhitneyPValue, regressions, smallestPValue } from "../../src/stats/compare.ts";
+import { compareDocuments, compareMetric, gateVerdict, mannWhitneyPValue, regressions, repeatsForVerdict, smallestPValue } from "../../src/stats/compare.ts";
 import { seededRandom } from "../support/random.ts";
 import { presetDocument, sweepDocument } from "../support/documents.ts";
 import { documentOf, runsOf } from "../support/compare-documents.ts";
@@ -209,5 +209,39 @@ describe("compareDocuments", () => {
       expect.stringMatching(/^open 110% of capacity \(offered /),
     ]);
     expect(comparison.unmatched).toEqual({ base: [], new: [] });
+  });
+});
+
+describe("gateVerdict: what --fail-regression makes of a metric", () => {
+  const ALPHA = 0.05 / 6;
+  const needsRepeats = (metric: "throughput" | "p99", baseValues: number[], newValues: number[]) => compareMetric(metric, baseValues, newValues, ALPHA, 5);
+
+  test("too few repeats and ranges that overlap: cannot judge", () => {
+    expect(gateVerdict(needsRepeats("p99", [10, 11, 12], [11, 12, 13]), 5)).toBe("cannot judge");
+  });
+
+  test("too few repeats, but every new repeat worse than every base one by more than PCT: a regression", () => {
+    expect(gateVerdict(needsRepeats("throughput", [1000, 1010, 1020], [20, 21, 22]), 10)).toBe("regression");
+    expect(gateVerdict(needsRepeats("p99", [10, 11, 12], [30, 31, 33]), 10)).toBe("regression");
+  });
+
+  test("ranges apart, but by less than PCT: cannot judge", () => {
+    // p99: base up to 12, new from 12.5: 4% of the base median apart, under 10%.
+    expect(gateVerdict(needsRepeats("p99", [10, 11, 12], [12.5, 13, 13.5]), 10)).toBe("cannot judge");
+  });
+
+  test("ranges apart in the better direction by more than PCT: judged, no regression", () => {
+    expect(gateVerdict(needsRepeats("throughput", [100, 101, 102], [200, 201, 202]), 10)).toBe("no regression");
+  });
+
+  test("enough repeats: the rank test's verdict decides", () => {
+    const five = (scale: number) => [10, 10.2, 10.4, 10.6, 10.8].map((v) => v * scale);
+    expect(gateVerdict(compareMetric("p99", five(1), five(1.3), ALPHA, 5), 10)).toBe("regression");
+    expect(gateVerdict(compareMetric("p99", five(1), five(1.3), ALPHA, 5), 40)).toBe("no regression");
+    expect(gateVerdict(compareMetric("p99", five(1), five(1), ALPHA, 5), 0)).toBe("no regression");
+  });
+
+  test("the repeats the rank test needs for six metrics at α 0.05: five a side", () => {
+    expect(repeatsForVerdict(0.05 / 6)).toBe(5);
   });
 });
