@@ -8,7 +8,7 @@
  * --against, the parser as it is at git revision REV runs beside this one.
  */
 import type * as Parser from "../src/server/request-parser.ts";
-import { run, versions, type Shape } from "./lib/parser-bench.ts";
+import { run, shapes, versions, type Shape } from "./lib/parser-bench.ts";
 
 /** wrk's request, byte for byte. */
 const WRK = "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n";
@@ -19,13 +19,11 @@ const BROWSER =
 const POST = "POST /api HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"hello\":\"world\"}";
 const CHUNKED = "POST /api HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
 
-const shapes: Shape[] = [
-  { name: "wrk GET, 100 per read", message: WRK, perRead: 100 },
-  { name: "wrk GET, 1 per read", message: WRK, perRead: 1 },
-  { name: "browser GET, 1 per read", message: BROWSER, perRead: 1 },
-  { name: "POST Content-Length, 1 per read", message: POST, perRead: 1 },
-  { name: "POST chunked, 100 per read", message: CHUNKED, perRead: 100 },
-  { name: "POST chunked, 1 per read", message: CHUNKED, perRead: 1 },
+const all: Shape[] = [
+  ...shapes("wrk GET", WRK, 100, 1),
+  ...shapes("browser GET", BROWSER, 1),
+  ...shapes("POST Content-Length", POST, 1),
+  ...shapes("POST chunked", CHUNKED, 100, 1),
 ];
 
 run(
@@ -34,5 +32,5 @@ run(
     const parser = new RequestParser({ onRequest: onMessage, onContinue: () => {} });
     return (read) => parser.execute(read);
   },
-  shapes,
+  all,
 );

@@ -41,6 +41,10 @@ export interface Shape {
   perRead: number;
 }
 
+/** One shape per count of messages per read: many show the inner loops, one the cost of a call. */
+export const shapes = (name: string, message: string, ...perReads: number[]): Shape[] =>
+  perReads.map((perRead) => ({ name: `${name}, ${perRead} per read`, message, perRead }));
+
 interface Version<M> {
   label: string;
   module: M;
@@ -91,9 +95,9 @@ function measure<M>(module: M, make: MakeParser<M>, shape: Shape): number {
 }
 
 /** Measures every shape on every version, alternating, and prints a table of medians (and ratios). */
-export function run<M>(list: Version<M>[], make: MakeParser<M>, shapes: Shape[]): void {
+export function run<M>(list: Version<M>[], make: MakeParser<M>, all: Shape[]): void {
   const rows: string[][] = [];
-  for (const shape of shapes) {
+  for (const shape of all) {
     const samples = list.map(() => [] as number[]);
     for (let round = 0; round < rounds; round++) {
       // Alternate which version goes first, so neither always runs on a warmer (or hotter) core.
