@@ -8,7 +8,10 @@
  *
  * The server only needs to know, for each request, that it is complete (head and body consumed)
  * and how the connection must behave after it, so the parser reports a request as a small set of
- * flags and keeps no strings.
+ * flags and keeps no strings. It still reads the whole head by the grammar of RFC 9112 (the
+ * request-target and Host by RFC 3986's), and refuses what the grammar does not allow: a server
+ * that guesses at a malformed request may frame it differently from a proxy in front of it. The
+ * body is framed by the decoder the client's response parser uses too (src/http/body.ts).
  */
 
 import { CR, LF, SP, HTAB, COLON, COMMA, TCHAR, FIELD_TEXT, bytesOf, isDigit, lower } from "../http/bytes.ts";
