@@ -547,6 +547,14 @@ const DECIDED: { side?: Side; way?: "strict" | "lenient" | "different"; test: (t
     test: (text) => /\ncontent-length:(?:(?!\r?\n\r?\n)[^])*\ntransfer-encoding:|\ntransfer-encoding:(?:(?!\r?\n\r?\n)[^])*\ncontent-length:/i.test(text),
     why: "RFC 9112 §6.1: a request with both Content-Length and Transfer-Encoding is refused (ours at the end of the head, llhttp at the field)",
   },
+  {
+    test: (text, kind) => kind.includes("ours waits") && /content-length:[ \t]*(\d+)[ \t]*\r?\n(?:.*\r?\n)*?content-length:[ \t]*(?!\1[ \t]*(\r?\n|$))\d+/i.test(text),
+    why: "RFC 9112 §6.3 (5): differing Content-Length values are refused, by ours when the field ends, by llhttp at once",
+  },
+  {
+    test: (text, kind) => kind.includes("ours waits") && /\r\n[0-9a-f]+[ \t]+$/i.test(text),
+    why: "RFC 9112 §7.1.1: whitespace after a chunk size must be followed by ';' — ours waits for it, llhttp refuses the whitespace at once",
+  },
   { side: "response", way: "strict", test: (_text, kind) => kind.includes("too large"), why: "ours counts lengths and chunk sizes exactly, below 2^53; anything larger is refused" },
   { way: "strict", test: (text) => /[\xa0\x0b\x0c\x85]/.test(text), why: "RFC 9110 §5.6.3: OWS is SP and HTAB only; any other byte makes the value invalid" },
   { way: "strict", test: (text) => /(^|[^\r])\n/.test(text), why: "bare LF: allowed only where RFC 9112 §2.2 allows it; see the parsers for where ours draws the line" },
