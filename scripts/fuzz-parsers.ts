@@ -2,7 +2,10 @@
  * Differential fuzzing of the two HTTP/1 parsers (the server's request parser, the load
  * generator's response parser) against llhttp, the parser of Node's http server and client.
  *
- *   bun scripts/fuzz-parsers.ts [--seed 1] [--seconds 60] [--count 1000000] [--side both|request|response]
+ *   bun scripts/fuzz-parsers.ts [--seed 1] [--seconds 60] [--count N] [--side both|request|response] [--examples 2]
+ *
+ * Exit 0: no bug of ours found (disagreements with llhttp may remain, each listed with its reason);
+ * 1: a throw or a read-boundary dependence; 137: a hang, killed by the watchdog after printing the case.
  *
  * Each case is a short stream of one to three messages, generated from the HTTP/1 grammar with
  * the variants that framing bugs hide in (whitespace classes, CR/LF forms, chunk-size and
@@ -17,8 +20,9 @@
  * were split into reads.
  *
  * The reference (scripts/fuzz-reference.cjs) runs in a `node` child process and is asked over
- * loopback. llhttp is lenient in places where RFC 9112 says reject; where ours rejects and llhttp
- * accepts, the class is named with the RFC section that makes ours right (KNOWN_STRICT below).
+ * loopback. llhttp is lenient in places where RFC 9112 says reject, and strict in some where the
+ * RFCs allow more; each reproducer is printed with the reason its difference is decided (DECIDED
+ * below), or marked NOT EXPLAINED, to be looked at.
  */
 import type { Socket } from "bun";
 import { parseArgs } from "node:util";
