@@ -65,10 +65,11 @@ const CHUNKED_TOKEN = bytesOf("chunked");
 const NO_TOKEN = new Uint8Array(0);
 
 // Where a list element of a field value is: before it, inside it, after it (only OWS may follow),
-// or in its parameters (`gzip;q=1`). Parameters do not matter, but they are read by their grammar
-// (RFC 9110 §10.1.4: `*( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) )`): a comma
-// inside a quoted value is not the end of a coding, and a value that breaks the grammar cannot say
-// which coding is the final one.
+// or in its parameters (`gzip;q=1`). Parameters do not matter, but those of a transfer coding are
+// read by their grammar (RFC 9110 §10.1.4: `*( OWS ";" OWS token BWS "=" BWS ( token /
+// quoted-string ) )`): a comma inside a quoted value is not the end of a coding, and a value that
+// breaks the grammar cannot say which coding is the final one. Connection options have no
+// parameters; what follows a ";" there is skipped to the next comma, so "close;x" still closes.
 const BEFORE = 0;
 const INSIDE = 1;
 const AFTER = 2;
@@ -80,6 +81,7 @@ const PARAM_TOKEN = 7;
 const PARAM_QUOTED = 8;
 const PARAM_QUOTED_PAIR = 9;
 const PARAM_END = 10;
+const SKIPPED_PARAMS = 11;
 
 /** 15 decimal digits stay below 2^53, so a length is always counted exactly (and is 999 TB at most). */
 const MAX_LENGTH_DIGITS = 15;
@@ -473,7 +475,7 @@ export class ResponseParser {
     // A Connection option or a transfer coding, compared with the two tokens that matter as it comes.
     const pos = this.elementPos;
     if (b === SEMICOLON) {
-      this.elementPos = PARAM_NAME_START;
+      this.elementPos = this.field === TRANSFER_ENCODING ? PARAM_NAME_START : SKIPPED_PARAMS;
       return false;
     }
     if (pos === AFTER) {
@@ -492,7 +494,7 @@ export class ResponseParser {
     return false;
   }
 
-  /** One byte of the parameters of a list element. Returns true when the grammar does not allow it (the parser has failed). */
+  /** One byte after the ";" of a list element. Returns true when the grammar does not allow it (the parser has failed). */
   private paramByte(b: number): boolean {
     const whitespace = b === SP || b === HTAB;
     let next = -1;
@@ -521,13 +523,15 @@ export class ResponseParser {
       case PARAM_END:
         next = -2;
         break;
+      case SKIPPED_PARAMS:
+        return b === COMMA ? this.endElement() : false;
     }
     // A whole parameter: OWS, then another parameter, the next element or the end of the field.
     if (next === -2) {
       if (b === COMMA) return this.endElement();
       next = whitespace ? PARAM_END : b === SEMICOLON ? PARAM_NAME_START : -1;
     }
-    if (next < 0) return this.failed("invalid parameter in a list element");
+    if (next < 0) return this.failed("invalid transfer-coding parameter");
     this.elementPos = next;
     return false;
   }
@@ -535,7 +539,7 @@ export class ResponseParser {
   /** A list element ended (comma or end of field). Empty elements are allowed and ignored. */
   private endElement(): boolean {
     const pos = this.elementPos;
-    if (pos >= PARAM_NAME_START && pos !== PARAM_TOKEN && pos !== PARAM_END) return this.failed("invalid parameter in a list element");
+    if (pos >= PARAM_NAME_START && pos !== PARAM_TOKEN && pos !== PARAM_END && pos !== SKIPPED_PARAMS) return this.failed("invalid transfer-coding parameter");
     const n = this.elementLength;
     if (n > 0) {
       this.elements++;

@@ -193,6 +193,10 @@ describe("chunked", () => {
     // The final coding is gzip, whose quoted parameter only looks like a list: read until close.
     expectEverySplit(`HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip;a="x, chunked"${chunkedBody}`, { responses: [[200, false]], error: 0, cutShort: false }, { close: true });
   });
+  test("Connection options have no parameters: what follows a ';' is skipped, so close;x still closes", () => {
+    expectEverySplit(`HTTP/1.1 200 OK\r\nConnection: close;x="a, b"\r\nContent-Length: 2\r\n\r\nok`, ok([200, false]));
+    expectEverySplit(`HTTP/1.1 200 OK\r\nConnection: ;, x\r\nContent-Length: 2\r\n\r\nok`, ok([200, true]));
+  });
   test("a coding parameter that breaks the grammar leaves the framing unknown: a parse error", () => {
     for (const value of ["chunked;", "chunked;q", "chunked;q=", "chunked;=1", "chunked ;", 'gzip;q="x, chunked', "chunked;q=1 2", 'chunked;q="a"b', "gzip;, chunked"]) {
       expectEverySplit(`${OK_2}HTTP/1.1 200 OK\r\nTransfer-Encoding: ${value}\r\n\r\n1\r\nx\r\n0\r\n\r\n${OK_2}`, failsAfter([200, true]));
