@@ -10,6 +10,7 @@ import { outOfRangeWarning, withWarnings } from "../stats/warnings.ts";
 import { closedLoop } from "./closed.ts";
 import { openLoop } from "./open.ts";
 import { LoadProfile } from "./stages.ts";
+import { IntervalTimer, type IntervalRecording } from "./interval-timer.ts";
 import { Waker } from "./waker.ts";
 
 /**
@@ -24,7 +25,11 @@ export interface RunHooks {
   onRepeat?(result: RunResult): void;
   /** Called when a repeat starts, with the tally it counts into (for a live progress line). */
   onTally?(tally: Tally, repeat: number): void;
+  /** Record each repeat over time too: its result then carries its intervals. */
+  intervals?: IntervalRecording;
 }
+
+const intervalTimer = (tally: Tally, repeat: number, hooks: RunHooks) => (hooks.intervals ? new IntervalTimer(tally, hooks.intervals, repeat) : null);
 
 async function openEngine(load: LoadOptions, connections: number, sockets: SocketLayer): Promise<Engine> {
   const limit = openFileLimit();
@@ -67,12 +72,16 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
       const startUs = nowUs();
       engine.tally = new Tally(startUs);
       hooks.onTally?.(engine.tally, repeat);
+      const timer = intervalTimer(engine.tally, repeat, hooks);
       const stop =
         run.durationS === null
           ? { requests: run.requests ?? 0, ...(run.minDurationS ? { notBeforeUs: startUs + run.minDurationS * 1e6 } : {}) }
           : { untilUs: startUs + run.durationS * 1e6 };
+      // The intervals cover what the run's duration measures: from the first send to the last outcome.
+      timer?.start(nowUs());
       await closedLoop(engine, stop, nowUs, hooks.signal);
-      const result = tallyWarnings(closedResult(engine.tally, phase, run.concurrency, repeat, hooks.signal?.aborted === true), engine.tally);
+      const timeline = timer?.finish(engine.tally.lastCompletionUs) ?? null;
+      const result = tallyWarnings(closedResult(engine.tally, phase, run.concurrency, repeat, hooks.signal?.aborted === true, timeline), engine.tally);
       results.push(result);
       hooks.onRepeat?.(result);
     }
@@ -96,6 +105,9 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
       const endUs = windowStartUs + run.durationS * 1e6;
       engine.tally = new Tally(windowStartUs, endUs);
       hooks.onTally?.(engine.tally, repeat);
+      // The timeline starts with the measured window: nothing is counted before it.
+      const timer = intervalTimer(engine.tally, repeat, hooks);
+      timer?.start(windowStartUs);
       await openLoop(
         engine,
         {
@@ -111,9 +123,14 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
       );
       const stoppedUs = nowUs();
       // Stopped before the window opened: the warm-up measured nothing, and a run of zeros would lie.
-      if (stoppedUs < windowStartUs) break;
+      if (stoppedUs < windowStartUs) {
+        timer?.cancel();
+        break;
+      }
+      // The intervals go on past the window while the last responses drain: they are in the run's histogram.
+      const timeline = timer?.finish(Math.max(Math.min(stoppedUs, endUs), engine.tally.lastCompletionUs)) ?? null;
       const elapsedS = Math.max(0, Math.min(stoppedUs, endUs) - windowStartUs) / 1e6;
-      const result = tallyWarnings(openResult(engine.tally, run, repeat, elapsedS, hooks.signal?.aborted === true), engine.tally);
+      const result = tallyWarnings(openResult(engine.tally, run, repeat, elapsedS, hooks.signal?.aborted === true, timeline), engine.tally);
       results.push(result);
       hooks.onRepeat?.(result);
     }

@@ -1,7 +1,9 @@
 import type { ClosedRun, LoadOptions, OpenRun } from "../config/plan.ts";
 import { MinibenchError, RunError } from "../errors.ts";
+import { mergeTimelines } from "../stats/intervals.ts";
 import { mergeConcurrentRuns } from "../stats/merge.ts";
-import type { Phase, RunResult } from "../stats/result.ts";
+import type { Interval, Phase, RunResult } from "../stats/result.ts";
+import type { IntervalRecording } from "./interval-timer.ts";
 import { runClosed, runOpen, type RunHooks } from "./run.ts";
 
 /**
@@ -10,8 +12,13 @@ import { runClosed, runOpen, type RunHooks } from "./run.ts";
  * rates summed). With one thread the run happens on this thread.
  */
 
-export type ThreadRequest = { type: "run"; load: LoadOptions; run: ClosedRun | OpenRun; phase: Phase } | { type: "stop" };
-export type ThreadReply = { type: "done"; results: RunResult[] } | { type: "failed"; message: string; exitCode: number };
+export type ThreadRequest =
+  | { type: "run"; load: LoadOptions; run: ClosedRun | OpenRun; phase: Phase; intervalS: number | null }
+  | { type: "stop" };
+export type ThreadReply =
+  | { type: "interval"; interval: Interval; repeat: number; startedAtMs: number }
+  | { type: "done"; results: RunResult[] }
+  | { type: "failed"; message: string; exitCode: number };
 
 export function runLoad(load: LoadOptions, run: ClosedRun | OpenRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
   if (load.threads === 1) return runOn(load, run, phase, hooks);
@@ -39,13 +46,18 @@ function split(run: ClosedRun | OpenRun, threads: number): (ClosedRun | OpenRun)
 }
 
 async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: Phase, hooks: RunHooks): Promise<RunResult[]> {
-  const workers = split(run, load.threads).map((share) => {
+  const join = hooks.intervals ? new IntervalJoin(load.threads, hooks.intervals) : null;
+  const workers = split(run, load.threads).map((share, thread) => {
     const worker = new Worker(new URL("./thread-worker.ts", import.meta.url));
     const reply = new Promise<ThreadReply>((resolve) => {
-      worker.onmessage = (event: MessageEvent<ThreadReply>) => resolve(event.data);
+      worker.onmessage = (event: MessageEvent<ThreadReply>) => {
+        if (event.data.type === "interval") join?.add(thread, event.data);
+        else resolve(event.data);
+      };
       worker.onerror = (event) => resolve({ type: "failed", message: event.message, exitCode: 1 });
     });
-    worker.postMessage({ type: "run", load: { ...load, threads: 1 }, run: share, phase } satisfies ThreadRequest);
+    const intervalS = hooks.intervals?.intervalS ?? null;
+    worker.postMessage({ type: "run", load: { ...load, threads: 1 }, run: share, phase, intervalS } satisfies ThreadRequest);
     return { worker, reply };
   });
   const stop = () => {
@@ -54,6 +66,7 @@ async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: P
   hooks.signal?.addEventListener("abort", stop);
   try {
     const replies = await Promise.all(workers.map(({ reply }) => reply));
+    join?.flush();
     const failed = replies.find((reply) => reply.type === "failed");
     if (failed?.type === "failed") throw failed.exitCode === 1 ? new RunError(failed.message) : new MinibenchError(failed.message, failed.exitCode);
     const perThread = replies.map((reply) => (reply.type === "done" ? reply.results : []));
@@ -68,5 +81,45 @@ async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: P
   } finally {
     hooks.signal?.removeEventListener("abort", stop);
     for (const { worker } of workers) worker.terminate();
+  }
+}
+
+/**
+ * The threads' intervals, added as they come: interval k of a repeat is passed on once every thread
+ * has sent its interval k (the threads' timers fire within a millisecond or so of each other).
+ * Those still incomplete when the threads are done (a thread whose run ended just before a
+ * boundary has one interval fewer) are passed on as they are.
+ */
+class IntervalJoin {
+  private readonly sentByThread: Map<number, number>[];
+  private readonly waiting = new Map<string, { repeat: number; members: { startedAtMs: number; interval: Interval }[] }>();
+
+  constructor(
+    private readonly threads: number,
+    private readonly recording: IntervalRecording,
+  ) {
+    this.sentByThread = Array.from({ length: threads }, () => new Map());
+  }
+
+  add(thread: number, message: { interval: Interval; repeat: number; startedAtMs: number }): void {
+    const sent = this.sentByThread[thread]!;
+    const index = sent.get(message.repeat) ?? 0;
+    sent.set(message.repeat, index + 1);
+    const key = `${message.repeat}|${index}`;
+    const entry = this.waiting.get(key) ?? { repeat: message.repeat, members: [] };
+    entry.members.push({ startedAtMs: message.startedAtMs, interval: message.interval });
+    this.waiting.set(key, entry);
+    if (entry.members.length === this.threads) this.pass(key);
+  }
+
+  flush(): void {
+    for (const key of [...this.waiting.keys()]) this.pass(key);
+  }
+
+  private pass(key: string): void {
+    const { repeat, members } = this.waiting.get(key)!;
+    this.waiting.delete(key);
+    const merged = mergeTimelines(members.map((member) => ({ startedAtMs: member.startedAtMs, intervals: [member.interval] })));
+    this.recording.onInterval?.(merged.intervals[0]!, repeat, merged.startedAtMs);
   }
 }

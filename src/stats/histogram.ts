@@ -84,29 +84,47 @@ export class LatencyRecorder {
 
   /** Everything recorded so far. */
   get histogram(): Histogram {
-    const target = (this.target ??= createLatencyHistogram());
-    if (this.unflushed > 0) this.flush(target);
-    return target;
+    const whole = (this.target ??= createLatencyHistogram());
+    if (this.unflushed > 0) this.flush([whole]);
+    return whole;
   }
 
-  private flush(target: Histogram): void {
+  /**
+   * Ends an interval: what was recorded since the last cut moves into `interval` (reset first)
+   * and into the whole histogram at once, so a run's intervals add up exactly to its whole.
+   *
+   * No second buffer is needed to keep recording during the cut: a thread runs one callback at a
+   * time, so nothing is recorded between the first and the last count moved.
+   */
+  cut(interval: Histogram): void {
+    interval.reset();
+    const whole = (this.target ??= createLatencyHistogram());
+    if (this.unflushed > 0) this.flush([whole, interval]);
+  }
+
+  private flush(targets: readonly Histogram[]): void {
     const counts = this.counts;
+    // Nothing lies above the largest value since the last flush: the scan stops there.
     const maxIndex = countsIndex(this.maxUs);
     const minIndex = this.minNonZeroUs === Number.POSITIVE_INFINITY ? -1 : countsIndex(this.minNonZeroUs);
-    for (let index = 0; index < counts.length; index++) {
+    for (let index = 0; index <= maxIndex; index++) {
       const count = counts[index]!;
       if (count === 0) continue;
       counts[index] = 0;
       // Any value of a sub-bucket lands at its index; the exact extremes keep min and max exact.
-      if (index === minIndex && index === maxIndex) {
-        target.recordValueWithCount(this.minNonZeroUs, 1);
-        target.recordValueWithCount(this.maxUs, count - 1);
-      } else {
-        const valueUs = index === maxIndex ? this.maxUs : index === minIndex ? this.minNonZeroUs : valueAtIndex(index);
-        target.recordValueWithCount(valueUs, count);
+      for (const target of targets) {
+        if (index === minIndex && index === maxIndex) {
+          target.recordValueWithCount(this.minNonZeroUs, 1);
+          target.recordValueWithCount(this.maxUs, count - 1);
+        } else {
+          const valueUs = index === maxIndex ? this.maxUs : index === minIndex ? this.minNonZeroUs : valueAtIndex(index);
+          target.recordValueWithCount(valueUs, count);
+        }
       }
     }
     this.unflushed = 0;
+    this.maxUs = 0;
+    this.minNonZeroUs = Number.POSITIVE_INFINITY;
   }
 }
 

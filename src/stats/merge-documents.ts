@@ -35,7 +35,7 @@ export function mergeDocuments(inputs: readonly NamedDocument[]): MergeOutcome {
   const warnings = [...sameExperimentWarnings(inputs), ...timeWarnings(inputs), ...missingRunWarnings(inputs, matched)];
 
   const first = inputs[0]!.document;
-  const runs = matched.map((group) => mergeConcurrentRuns(group.map((entry) => entry.run)));
+  const runs = matched.map((group) => mergeConcurrentRuns(group.map((entry) => entry.run), true));
   const groups = summarizeRepeats(runs);
   const documents = inputs.map((input) => input.document);
   const sweep = documents.some((d) => d.summary.sweep) ? sweepFindings(groups, first.summary.sweep?.slo?.p99Ms ?? null) : undefined;

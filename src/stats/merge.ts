@@ -1,13 +1,16 @@
 import { decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.ts";
+import { mergeTimelines } from "./intervals.ts";
+import { timelineFields } from "./run-result.ts";
 import type { LatencyMs, RunResult } from "./result.ts";
 import { addErrors, latencyMs } from "./summary.ts";
 
 /**
  * Combines runs measured at the same time by several load generators (threads, or machines
  * started together) into the run they make together: histograms added exactly, counts and
- * rates summed, the longest duration kept.
+ * rates summed, the longest duration kept. Intervals are added by index, or by time with
+ * `alignIntervalsByTime` (see `mergeTimelines`).
  */
-export function mergeConcurrentRuns(runs: readonly RunResult[]): RunResult {
+export function mergeConcurrentRuns(runs: readonly RunResult[], alignIntervalsByTime = false): RunResult {
   const first = runs[0];
   if (first === undefined) throw new Error("mergeConcurrentRuns needs at least one run");
   if (runs.length === 1) return first;
@@ -21,6 +24,9 @@ export function mergeConcurrentRuns(runs: readonly RunResult[]): RunResult {
   const statuses: Record<string, number> = {};
   for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
   const lags = runs.flatMap((run) => (run.schedulerLagMs ? [run.schedulerLagMs] : []));
+  const timeline = runs.every((run) => run.intervals && run.startedAt)
+    ? mergeTimelines(runs.map((run) => ({ startedAtMs: Date.parse(run.startedAt!), intervals: run.intervals! })), alignIntervalsByTime)
+    : null;
 
   return {
     phase: first.phase,
@@ -44,6 +50,7 @@ export function mergeConcurrentRuns(runs: readonly RunResult[]): RunResult {
     ...(lags.length > 0 ? { schedulerLagMs: worst(lags) } : {}),
     ...(runs.some((run) => run.interrupted) ? { interrupted: true } : {}),
     ...(runs.some((run) => run.warnings) ? { warnings: [...new Set(runs.flatMap((run) => run.warnings ?? []))] } : {}),
+    ...timelineFields(timeline),
   };
 }
 

@@ -49,6 +49,13 @@ export interface RunResult {
   serviceHistogram?: string;
   /** Open loop only: intended → actual send of requests that found a free connection (the floor of our accuracy). */
   schedulerLagMs?: LatencyMs;
+  /** When the run's measured time began (ISO-8601, ms): the zero of its intervals' `startS`. Set with intervals. */
+  startedAt?: string;
+  /**
+   * The run over time, one entry per interval (`--interval`), in order: what each interval counted and
+   * recorded. They add up exactly to the run's counts and histograms.
+   */
+  intervals?: Interval[];
   /** The run was stopped early (Ctrl-C): what it measured is real but shorter than planned. */
   interrupted?: boolean;
   /** Open loop: the target rate was delivered (see `stats/sustained.ts`). */
@@ -57,4 +64,30 @@ export interface RunResult {
   limit?: LimitFinding;
   /** Conditions the reader must know about, e.g. running out of file descriptors. */
   warnings?: string[];
+}
+
+/**
+ * One interval of a run: what happened between `startS` and `startS + durationS` seconds after the
+ * run's `startedAt`. Outcomes and latencies count in the interval they completed in, sends in the
+ * one they were sent in, drops in the one they were dropped in.
+ */
+export interface Interval {
+  startS: number;
+  durationS: number;
+  sent: number;
+  /** Outcomes known in this interval: ok + every error kind. */
+  requests: number;
+  ok: number;
+  dropped: number;
+  errors: ErrorCounts;
+  statuses: Record<string, number>;
+  /** Responses (any status) per second of this interval. */
+  achievedRps: number;
+  latencyMs: LatencyMs;
+  /** HdrHistogram compressed base64 of this interval's latencies, microseconds. */
+  histogram: string;
+  /** Open loop only: this interval's service times, same encoding. */
+  serviceHistogram?: string;
+  /** Open loop only: this interval's scheduler lag, same encoding. */
+  lagHistogram?: string;
 }

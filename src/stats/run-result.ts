@@ -1,4 +1,5 @@
 import { encodeHistogram } from "./histogram.ts";
+import type { Timeline } from "./intervals.ts";
 import type { Phase, RunResult } from "./result.ts";
 import { latencyMs } from "./summary.ts";
 import type { Tally } from "./tally.ts";
@@ -22,10 +23,14 @@ function common(tally: Tally) {
   };
 }
 
+/** Last in a run: the intervals are long, and a reader looks for the totals first. */
+export const timelineFields = (timeline: Timeline | null) =>
+  timeline ? { startedAt: new Date(timeline.startedAtMs).toISOString(), intervals: [...timeline.intervals] } : {};
+
 /** Responses received (any status): what throughput counts. Transport failures are not throughput. */
 const responses = (tally: Tally) => tally.ok + tally.errors.status_4xx + tally.errors.status_5xx;
 
-export function closedResult(tally: Tally, phase: Phase, concurrency: number, repeat: number, interrupted: boolean): RunResult {
+export function closedResult(tally: Tally, phase: Phase, concurrency: number, repeat: number, interrupted: boolean, timeline: Timeline | null = null): RunResult {
   const durationS = tally.lastCompletionUs > tally.firstSendUs ? (tally.lastCompletionUs - tally.firstSendUs) / 1e6 : 0;
   return {
     phase,
@@ -38,10 +43,18 @@ export function closedResult(tally: Tally, phase: Phase, concurrency: number, re
     achievedRps: null,
     serviceTimeMs: null,
     ...(interrupted ? { interrupted } : {}),
+    ...timelineFields(timeline),
   };
 }
 
-export function openResult(tally: Tally, point: { concurrency: number; rateRps: number }, repeat: number, durationS: number, interrupted: boolean): RunResult {
+export function openResult(
+  tally: Tally,
+  point: { concurrency: number; rateRps: number },
+  repeat: number,
+  durationS: number,
+  interrupted: boolean,
+  timeline: Timeline | null = null,
+): RunResult {
   const achievedRps = durationS > 0 ? tally.completedInWindow / durationS : 0;
   return {
     phase: "open",
@@ -56,5 +69,6 @@ export function openResult(tally: Tally, point: { concurrency: number; rateRps: 
     serviceHistogram: encodeHistogram(tally.service.histogram),
     schedulerLagMs: latencyMs(tally.lag.histogram),
     ...(interrupted ? { interrupted } : {}),
+    ...timelineFields(timeline),
   };
 }

@@ -35,7 +35,7 @@ export class Tally {
   outOfFileDescriptors = false;
 
   /** An open loop's tally: it also records service time, and counts completions in its window. */
-  private readonly open: boolean;
+  readonly open: boolean;
 
   /** A window end makes it an open loop's tally. */
   constructor(

@@ -1,0 +1,155 @@
+/**
+ * A run over time: its tally cut into intervals, and the intervals of runs measured together
+ * (threads, machines) added into one timeline. Every count and every histogram value of a run lands
+ * in exactly one of its intervals, so the intervals add up to the whole run exactly.
+ */
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.ts";
+import type { Histogram } from "./histogram.ts";
+import { ERROR_KINDS } from "./result.ts";
+import type { ErrorCounts, Interval } from "./result.ts";
+import { addErrors, latencyMs, zeroErrors } from "./summary.ts";
+import type { Tally } from "./tally.ts";
+
+const responses = (counts: { ok: number; errors: ErrorCounts }) => counts.ok + counts.errors.status_4xx + counts.errors.status_5xx;
+
+/**
+ * Cuts a tally into intervals. The tally's counters only ever grow, so an interval's counts are
+ * the difference from the previous cut; its histograms are moved out of the recorders (`cut`).
+ * Nothing here runs on the hot path: a timer calls `cut` once per interval.
+ */
+export class IntervalCutter {
+  readonly intervals: Interval[] = [];
+  /** Monotonic µs of the run's start: the zero of `startS`. */
+  private startUs = 0;
+  private lastCutUs = 0;
+  private readonly previous = { sent: 0, requests: 0, ok: 0, dropped: 0, errors: zeroErrors() };
+  private readonly previousStatuses = new Uint32Array(1000);
+  // Reused at every cut: an interval's histograms leave as encoded text.
+  private readonly latency = createLatencyHistogram();
+  private readonly service = createLatencyHistogram();
+  private readonly lag = createLatencyHistogram();
+
+  constructor(private readonly tally: Tally) {}
+
+  /** Apart from the constructor, so that the allocations happen before the clock starts. */
+  start(startUs: number): void {
+    this.startUs = this.lastCutUs = startUs;
+  }
+
+  /** Ends the current interval at `nowUs` and returns it (also kept in `intervals`). */
+  cut(nowUs: number): Interval {
+    const tally = this.tally;
+    const previous = this.previous;
+    const errors = {} as ErrorCounts;
+    for (const kind of ERROR_KINDS) errors[kind] = tally.errors[kind] - previous.errors[kind];
+    const statuses: Record<string, number> = {};
+    tally.statuses.forEach((count, status) => {
+      const delta = count - this.previousStatuses[status]!;
+      if (delta > 0) statuses[String(status)] = delta;
+    });
+    this.previousStatuses.set(tally.statuses);
+    tally.latency.cut(this.latency);
+    const durationS = (nowUs - this.lastCutUs) / 1e6;
+    const ok = tally.ok - previous.ok;
+    const interval: Interval = {
+      startS: (this.lastCutUs - this.startUs) / 1e6,
+      durationS,
+      sent: tally.sent - previous.sent,
+      requests: tally.requests - previous.requests,
+      ok,
+      dropped: tally.dropped - previous.dropped,
+      errors,
+      statuses,
+      achievedRps: durationS > 0 ? responses({ ok, errors }) / durationS : 0,
+      latencyMs: latencyMs(this.latency),
+      histogram: encodeHistogram(this.latency),
+    };
+    if (tally.open) {
+      tally.service.cut(this.service);
+      tally.lag.cut(this.lag);
+      interval.serviceHistogram = encodeHistogram(this.service);
+      interval.lagHistogram = encodeHistogram(this.lag);
+    }
+    Object.assign(previous, { sent: tally.sent, requests: tally.requests, ok: tally.ok, dropped: tally.dropped, errors: { ...tally.errors } });
+    this.lastCutUs = nowUs;
+    this.intervals.push(interval);
+    return interval;
+  }
+}
+
+/** A run's intervals with the moment they count from. */
+export interface Timeline {
+  startedAtMs: number;
+  intervals: readonly Interval[];
+}
+
+/**
+ * The timeline of runs measured at the same time (threads of one generator, or generators started
+ * together with `--start-at`): intervals that cover the same stretch of time added exactly.
+ *
+ * Intervals are added index by index: the k-th of each. With `alignByTime` (generators on several
+ * machines) a timeline is first shifted by the whole number of intervals nearest to its offset from
+ * the earliest start (zero for generators started together with `--start-at`). Threads are not
+ * shifted: they start their runs within a worker start-up of each other, and the live view has to
+ * add their intervals as they come, by index. A merged interval spans from its earliest member's
+ * start to its latest member's end; its rate is the sum of its members' rates, each measured over
+ * its own span.
+ */
+export function mergeTimelines(timelines: readonly Timeline[], alignByTime = false): Timeline {
+  const startedAtMs = Math.min(...timelines.map((timeline) => timeline.startedAtMs));
+  const earliest = timelines.find((timeline) => timeline.startedAtMs === startedAtMs)!;
+  const lengthS = typicalLengthS(earliest.intervals);
+  const slots: { startMs: number; interval: Interval }[][] = [];
+  for (const timeline of timelines) {
+    const shift = alignByTime && lengthS > 0 ? Math.round((timeline.startedAtMs - startedAtMs) / 1000 / lengthS) : 0;
+    timeline.intervals.forEach((interval, index) => {
+      (slots[shift + index] ??= []).push({ startMs: timeline.startedAtMs + interval.startS * 1000, interval });
+    });
+  }
+  const intervals = slots.filter((slot) => slot !== undefined).map((slot) => {
+    const startMs = Math.min(...slot.map((member) => member.startMs));
+    const endMs = Math.max(...slot.map((member) => member.startMs + member.interval.durationS * 1000));
+    return { ...addIntervals(slot.map((member) => member.interval)), startS: (startMs - startedAtMs) / 1000, durationS: (endMs - startMs) / 1000 };
+  });
+  return { startedAtMs, intervals };
+}
+
+/** The median length: the last interval of a run is usually short, and timers can fire late. */
+function typicalLengthS(intervals: readonly Interval[]): number {
+  const lengths = intervals.map((interval) => interval.durationS).sort((a, b) => a - b);
+  return lengths[lengths.length >> 1] ?? 0;
+}
+
+/** Counts and rates summed, histograms added; times are the caller's to set. */
+function addIntervals(intervals: readonly Interval[]): Interval {
+  const first = intervals[0]!;
+  if (intervals.length === 1) return first;
+  const sum = (pick: (interval: Interval) => number) => intervals.reduce((total, interval) => total + pick(interval), 0);
+  const statuses: Record<string, number> = {};
+  for (const interval of intervals) for (const [status, count] of Object.entries(interval.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  const latency = mergeEncoded(intervals.map((interval) => interval.histogram));
+  const service = optionalMerge(intervals.map((interval) => interval.serviceHistogram));
+  const lag = optionalMerge(intervals.map((interval) => interval.lagHistogram));
+  return {
+    startS: first.startS,
+    durationS: first.durationS,
+    sent: sum((interval) => interval.sent),
+    requests: sum((interval) => interval.requests),
+    ok: sum((interval) => interval.ok),
+    dropped: sum((interval) => interval.dropped),
+    errors: intervals.map((interval) => interval.errors).reduce(addErrors),
+    statuses,
+    achievedRps: sum((interval) => interval.achievedRps),
+    latencyMs: latencyMs(latency),
+    histogram: encodeHistogram(latency),
+    ...(service ? { serviceHistogram: encodeHistogram(service) } : {}),
+    ...(lag ? { lagHistogram: encodeHistogram(lag) } : {}),
+  };
+}
+
+const mergeEncoded = (encoded: readonly string[]): Histogram => mergeHistograms(encoded.map(decodeHistogram));
+
+/** Merged only when every member has one: half a service-time histogram would mislead. */
+function optionalMerge(encoded: readonly (string | undefined)[]): Histogram | null {
+  return encoded.every((text) => text !== undefined) ? mergeEncoded(encoded as string[]) : null;
+}
