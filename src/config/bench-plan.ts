@@ -22,6 +22,14 @@ export interface OutputPlan {
   failErrorRate: number | null;
   /** Epoch ms to wait for before starting, or null. */
   startAtMs: number | null;
+  /** Each run is also recorded over time, in intervals this long, kept in the result document; null: not. */
+  intervalS: number | null;
+  /** `--hlog`: the HdrHistogram interval log. */
+  hlogPath: string | null;
+  /** `--intervals-json`: one JSON line per interval. */
+  intervalsJsonPath: string | null;
+  /** `--progress=lines`: one progress line per interval on stderr, terminal or not. */
+  progressLines: boolean;
 }
 
 const text = (flags: Flags, name: string): string | undefined => {
@@ -164,6 +172,10 @@ export function outputPlan(flags: Flags): OutputPlan {
     failP99Ms: failP99 === undefined ? null : parseMs("--fail-p99", failP99),
     failErrorRate: failErrorRateValue,
     startAtMs: startAt === undefined ? null : parseStartAt(startAt),
+    intervalS: null,
+    hlogPath: null,
+    intervalsJsonPath: null,
+    progressLines: false,
   };
 }
 

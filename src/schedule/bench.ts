@@ -4,8 +4,9 @@ import { log } from "../log.ts";
 import { formatLatency } from "../units.ts";
 import { pointName, prepareOutputs, writeOutputs } from "../report/output.ts";
 import { Progress } from "../report/progress.ts";
+import { TimeOutputs } from "../report/time-outputs.ts";
 import { resultDocument, type ResultDocument } from "../stats/document.ts";
-import type { RunResult } from "../stats/result.ts";
+import type { Interval, RunResult } from "../stats/result.ts";
 import { summarizeRepeats, totalErrors } from "../stats/summary.ts";
 import type { OutputPlan } from "../config/bench-plan.ts";
 import { runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
@@ -20,6 +21,8 @@ import { reviewed } from "../stats/warnings.ts";
 export async function executeBench(plan: BenchPlan): Promise<number> {
   const { load, run, output } = plan;
   prepareOutputs(plan);
+  // Opened before any wait or load: a path that cannot be written fails now.
+  const timeOutputs = new TimeOutputs(output);
   if (output.startAtMs !== null) await waitUntil(output.startAtMs, output.quiet);
 
   const interrupt = new AbortController();
@@ -29,12 +32,25 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   };
   process.once("SIGINT", onSigint);
   const startedAt = new Date();
-  const progress = Progress.enabled(output.progress) ? new Progress() : null;
+  const progress = Progress.create(output);
+  // The live view shows the last interval's latency: it records intervals even when no output keeps them.
+  const intervalS = output.intervalS ?? (progress ? 1 : null);
   const runStep: RunStep = (step, phase, label) => {
-    progress?.begin(label, step.repeat);
+    progress?.begin(label, step);
     // Without a terminal, a multi-step run still says where it is, one line per step.
     if (!output.quiet && !progress && (run.kind === "sweep" || run.kind === "preset")) log.info(label);
-    const hooks = { signal: interrupt.signal, onTally: (tally: Tally, repeat: number) => progress?.watch(tally, repeat) };
+    const intervals =
+      intervalS === null
+        ? undefined
+        : {
+            intervalS,
+            onInterval: (interval: Interval, repeat: number, startedAtMs: number) => {
+              const point = { phase, concurrency: step.concurrency, targetRps: step.kind === "open" ? step.rateRps : null, repeat };
+              timeOutputs.add(interval, point, startedAtMs);
+              progress?.interval(interval, repeat);
+            },
+          };
+    const hooks = { signal: interrupt.signal, onTally: (tally: Tally, repeat: number) => progress?.watch(tally, repeat), intervals };
     // Judged on the merged runs: a thread's share of a run has fewer samples than the run.
     return runLoad(load, step, phase, hooks).then((results) => results.map(reviewed));
   };
@@ -46,9 +62,12 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   } finally {
     progress?.stop();
     process.off("SIGINT", onSigint);
+    timeOutputs.close();
   }
 
-  const { runs, findings } = measured;
+  const { findings } = measured;
+  // Intervals recorded only for the live view stay out of the document: its contents do not depend on a terminal.
+  const runs = output.intervalS === null ? measured.runs.map(({ intervals: _, startedAt: __, ...rest }) => rest) : measured.runs;
   if (interrupt.signal.aborted && runs.length === 0) {
     // A table of zeros would read as a measurement; nothing was measured.
     log.warn("interrupted during the warm-up: nothing measured");

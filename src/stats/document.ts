@@ -4,8 +4,11 @@ import type { RunResult } from "./result.ts";
 import { VERSION } from "../version.ts";
 import { formatCount } from "../units.ts";
 
-/** Bumped whenever a field changes meaning or goes away; `tests/result.schema.json` describes it. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever a field changes meaning or goes away, or a new one matters to readers;
+ * `tests/result.schema.json` describes it. 2: runs may carry `startedAt` and `intervals`.
+ */
+export const SCHEMA_VERSION = 2;
 
 export type Mode = "closed" | "open" | "sweep" | "preset";
 
@@ -103,6 +106,7 @@ export function documentProblem(value: unknown): string | null {
     ...document.runs.flatMap((run, i): [string, unknown][] => [
       [`runs[${i}].histogram`, run?.histogram],
       ...(run?.serviceHistogram === undefined ? [] : [[`runs[${i}].serviceHistogram`, run.serviceHistogram] as [string, unknown]]),
+      ...(Array.isArray(run?.intervals) ? run.intervals.map((interval, k): [string, unknown] => [`runs[${i}].intervals[${k}].histogram`, interval?.histogram]) : []),
     ]),
     ...document.summary.groups.map((group, i): [string, unknown] => [`summary.groups[${i}].merged.histogram`, group?.merged?.histogram]),
   ];
