@@ -16,6 +16,10 @@ const output = (extra: Partial<OutputPlan>): OutputPlan => ({
   failP99Ms: null,
   failErrorRate: null,
   startAtMs: null,
+  intervalS: null,
+  hlogPath: null,
+  intervalsJsonPath: null,
+  progressLines: false,
   ...extra,
 });
 
