@@ -27,8 +27,10 @@ const ALPHA = table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 const REG_NAME = table("0123456789-._~!$&'()*+,;=", ALPHA);
 /** pchar without percent-encodings, with "/" and "?": every byte of a path and a query (RFC 3986 §3.3–3.4). */
 const PATH = table(":@/?", REG_NAME);
-/** Inside brackets: IPv6 (hex digits, ":" and a dotted IPv4 tail) and IPvFuture (RFC 3986 §3.2.2), loosely. */
-const IP_LITERAL = table(":", REG_NAME);
+/** Inside brackets (RFC 3986 §3.2.2): an IPv6 address is hex digits, ":" and a dotted IPv4 tail… */
+const IPV6 = table("0123456789abcdefABCDEF:.");
+/** …and an IPvFuture is "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ). */
+const IP_FUTURE = table(":", REG_NAME);
 const SCHEME = table("0123456789+-.", ALPHA);
 
 // Host states.
@@ -37,16 +39,22 @@ const REG = 1;
 const REG_PCT1 = 2;
 const REG_PCT2 = 3;
 const LITERAL = 4;
-const LITERAL_END = 5;
-const PORT = 6;
-const HOST_OWS = 7;
-const HOST_INVALID = 8;
+const LITERAL_V6 = 5;
+const FUTURE_VERSION = 6;
+const FUTURE_VERSION_MORE = 7;
+const FUTURE_ADDRESS = 8;
+const FUTURE_ADDRESS_MORE = 9;
+const LITERAL_END = 10;
+const PORT = 11;
+const HOST_OWS = 12;
+const HOST_INVALID = 13;
 
 /** `uri-host [ ":" port ]`, byte by byte: the Host field value, and the authority of a target. */
 export class HostSyntax {
   private state = HOST_START;
   private hostBytes = 0;
   private portDigits = 0;
+  private colons = 0;
 
   begin(): void {
     this.state = HOST_START;
@@ -79,7 +87,7 @@ export class HostSyntax {
     return true;
   }
 
-  /** Whether what came so far is a whole host: `host` and `port` say whether each must be non-empty. */
+  /** Whether what came so far is a whole host; needHost and needPort: whether each must be non-empty. */
   complete(needHost: boolean, needPort: boolean): boolean {
     const state = this.state;
     const whole = state === HOST_START || state === REG || state === LITERAL_END || state === PORT || state === HOST_OWS;
@@ -101,8 +109,19 @@ export class HostSyntax {
       case REG_PCT2:
         return HEX[b]! >= 0 ? (this.hostBytes++, REG) : HOST_INVALID;
       case LITERAL:
-        if (IP_LITERAL[b]) return this.hostBytes++, LITERAL;
-        return b === CLOSE_BRACKET && this.hostBytes > 0 ? LITERAL_END : HOST_INVALID;
+        this.colons = 0;
+        if (b === 0x76 || b === 0x56) return this.hostBytes++, FUTURE_VERSION;
+        return this.ipv6Byte(b);
+      case LITERAL_V6:
+        return this.ipv6Byte(b);
+      case FUTURE_VERSION:
+      case FUTURE_VERSION_MORE:
+        if (HEX[b]! >= 0) return this.hostBytes++, FUTURE_VERSION_MORE;
+        return b === 0x2e && this.state === FUTURE_VERSION_MORE ? FUTURE_ADDRESS : HOST_INVALID;
+      case FUTURE_ADDRESS:
+      case FUTURE_ADDRESS_MORE:
+        if (IP_FUTURE[b]) return this.hostBytes++, FUTURE_ADDRESS_MORE;
+        return b === CLOSE_BRACKET && this.state === FUTURE_ADDRESS_MORE ? LITERAL_END : HOST_INVALID;
       case LITERAL_END:
         if (b === COLON) return PORT;
         return b === SP || b === HTAB ? HOST_OWS : HOST_INVALID;
@@ -113,6 +132,16 @@ export class HostSyntax {
         return b === SP || b === HTAB ? HOST_OWS : HOST_INVALID;
     }
     return HOST_INVALID;
+  }
+
+  private ipv6Byte(b: number): number {
+    if (IPV6[b]) {
+      if (b === COLON) this.colons++;
+      this.hostBytes++;
+      return LITERAL_V6;
+    }
+    // Every IPv6 address has two colons at least ("::"), so a bracketed name or number is not one.
+    return b === CLOSE_BRACKET && this.colons >= 2 ? LITERAL_END : HOST_INVALID;
   }
 }
 
