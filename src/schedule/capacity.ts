@@ -30,6 +30,10 @@ export interface ProbeResult {
   /** p99 of the first and the last third of the probe's intervals; null when too short to tell. */
   p99FirstThirdMs: number | null;
   p99LastThirdMs: number | null;
+  /** p99 of how late requests that found a free connection were sent: the generator's own lateness. */
+  lagP99Ms: number;
+  /** Stopped before its end (Ctrl-C): it cannot pass. */
+  interrupted?: boolean;
 }
 
 export type Probe = (rateRps: number, durationS: number) => Promise<ProbeResult>;
@@ -71,6 +75,13 @@ export const DRIFT_FACTOR = 1.5;
  */
 export const DRIFT_FLOOR_OF_SLO = 0.5;
 
+/**
+ * A probe whose own sends ran this late (p99, as a share of the SLO) measured the generator, not
+ * the server: a stalled or starved load generator delays requests and responses alike. Such a
+ * failure is inconclusive, and the probe is run once more before the search believes it.
+ */
+export const LAG_LIMIT_OF_SLO = 0.25;
+
 export type ProbeStage = "start" | "up" | "down" | "bisect" | "confirm";
 
 export interface ProbeStep {
@@ -97,6 +108,7 @@ const fmt = (n: number, digits = 1) => (Number.isInteger(n) ? String(n) : n.toFi
 /** Why a probe fails the SLO; empty when it passes. */
 export function probeFailures(result: ProbeResult, slo: Slo): string[] {
   const reasons: string[] = [];
+  if (result.interrupted) return ["interrupted"];
   if (result.requests === 0) return ["no response came back"];
   if (result.achievedRps < SUSTAINED_SHARE * result.offeredRps) {
     reasons.push(`not sustained: achieved ${fmt(result.achievedRps)} of ${fmt(result.offeredRps)} req/s offered`);
@@ -110,20 +122,26 @@ export function probeFailures(result: ProbeResult, slo: Slo): string[] {
   if (first !== null && last !== null && last > DRIFT_FACTOR * first && last >= DRIFT_FLOOR_OF_SLO * slo.p99Ms) {
     reasons.push(`p99 drifting up: ${fmt(first, 2)} ms → ${fmt(last, 2)} ms over the probe`);
   }
+  if (reasons.length > 0 && generatorBehind(result, slo)) reasons.push(`inconclusive: the generator fell behind (lag p99 ${fmt(result.lagP99Ms, 2)} ms)`);
   return reasons;
 }
+
+const generatorBehind = (result: ProbeResult, slo: Slo) => result.lagP99Ms > LAG_LIMIT_OF_SLO * slo.p99Ms;
 
 export async function findCapacity(plan: CapacityPlan, probe: Probe, onProbe?: (step: ProbeStep) => void, signal?: AbortSignal): Promise<CapacityResult> {
   const probes: ProbeStep[] = [];
   const clamp = (rateRps: number) => Math.min(plan.maxRps, Math.max(1, Math.round(rateRps)));
   const canProbe = () => probes.length < plan.maxProbes && !signal?.aborted;
   const run = async (stage: ProbeStage, rateRps: number, durationS: number): Promise<boolean> => {
-    const result = await probe(rateRps, durationS);
-    const reasons = probeFailures(result, plan.slo);
-    const step = { stage, rateRps, durationS, result, pass: reasons.length === 0, reasons };
-    probes.push(step);
-    onProbe?.(step);
-    return step.pass;
+    for (let attempt = 1; ; attempt++) {
+      const result = await probe(rateRps, durationS);
+      const reasons = probeFailures(result, plan.slo);
+      const step = { stage, rateRps, durationS, result, pass: reasons.length === 0, reasons };
+      probes.push(step);
+      onProbe?.(step);
+      // An inconclusive failure is run again once; failing twice, it counts as a failure.
+      if (step.pass || attempt === 2 || !generatorBehind(result, plan.slo) || !canProbe()) return step.pass;
+    }
   };
   const stopped = (conclusion: string): CapacityResult => ({ capacityRps: null, probes, conclusion });
 

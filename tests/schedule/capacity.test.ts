@@ -56,6 +56,7 @@ function queueingServer(serviceMs: number, options: { arrival?: "constant" | "po
       p99Ms: p(all, 0.99),
       p99FirstThirdMs: p(samples.filter((s) => s.arrivalMs < third).map((s) => s.latencyMs), 0.99),
       p99LastThirdMs: p(samples.filter((s) => s.arrivalMs >= 2 * third).map((s) => s.latencyMs), 0.99),
+      lagP99Ms: 0,
     };
   };
 }
@@ -136,6 +137,26 @@ describe("findCapacity's search", () => {
     expect(result.probes.length).toBeLessThanOrEqual(CAPACITY_DEFAULTS.maxProbes);
   });
 
+  test("an inconclusive failure is probed again once; a second one counts as a failure", async () => {
+    // The generator stalls in the first probe at each rate only: the retry shows the server's real verdict.
+    const seen = new Map<number, number>();
+    const stalling: Probe = async (rateRps) => {
+      const attempt = (seen.get(rateRps) ?? 0) + 1;
+      seen.set(rateRps, attempt);
+      if (attempt === 1 && rateRps < 900) return { ...healthy(rateRps), p99Ms: 300, lagP99Ms: 250 };
+      return rateRps <= 900 ? healthy(rateRps) : { ...healthy(rateRps), p99Ms: 80 };
+    };
+    const result = await findCapacity(plan({ startRps: 1000 }), stalling);
+    expect(result.capacityRps).toBeGreaterThan(900 / 1.05);
+    expect(result.capacityRps).toBeLessThanOrEqual(900);
+    const first = result.probes.findIndex((step) => step.reasons.some((reason) => reason.startsWith("inconclusive")));
+    expect(result.probes[first + 1]).toMatchObject({ rateRps: result.probes[first]!.rateRps, pass: true });
+    const always: Probe = async (rateRps) => ({ ...healthy(rateRps), p99Ms: 300, lagP99Ms: 250 });
+    const stuck = await findCapacity(plan({ startRps: 1000, maxProbes: 6 }), always);
+    expect(stuck.probes.map((step) => step.rateRps)).toEqual([1000, 1000, 500, 500, 250, 250]);
+    expect(stuck.capacityRps).toBeNull();
+  });
+
   test("a server that never fails is reported at the generator's limit, and said so", async () => {
     const result = await findCapacity(plan({ startRps: 1000, maxRps: 5000 }), async (rateRps) => healthy(rateRps));
     expect(result.capacityRps).toBe(5000);
@@ -156,7 +177,7 @@ describe("findCapacity's search", () => {
 });
 
 function healthy(targetRps: number): ProbeResult {
-  return { targetRps, offeredRps: targetRps, achievedRps: targetRps, requests: targetRps * 10, errors: 0, dropped: 0, p50Ms: 1, p99Ms: 4, p99FirstThirdMs: 4, p99LastThirdMs: 4 };
+  return { targetRps, offeredRps: targetRps, achievedRps: targetRps, requests: targetRps * 10, errors: 0, dropped: 0, p50Ms: 1, p99Ms: 4, p99FirstThirdMs: 4, p99LastThirdMs: 4, lagP99Ms: 0.2 };
 }
 
 describe("probeFailures: a probe passes when sustained, within the SLO, without errors past the limit, and not drifting", () => {
@@ -176,6 +197,9 @@ describe("probeFailures: a probe passes when sustained, within the SLO, without 
     ["a rise below half the SLO is noise", { p99FirstThirdMs: 1, p99LastThirdMs: 9.9, p99Ms: 9.9 }, []],
     ["no intervals to compare", { p99FirstThirdMs: null, p99LastThirdMs: null }, []],
     ["no response at all", { requests: 0, achievedRps: 0 }, ["no response came back"]],
+    ["interrupted", { interrupted: true, achievedRps: 10 }, ["interrupted"]],
+    ["a failure while the generator fell behind is inconclusive", { p99Ms: 90, lagP99Ms: 5.5 }, ["p99 90 ms > SLO 20 ms", "inconclusive: the generator fell behind (lag p99 5.50 ms)"]],
+    ["a pass while the generator lagged is still a pass", { lagP99Ms: 5.5 }, []],
     ["several at once", { achievedRps: 500, dropped: 1, p99Ms: 90 }, ["not sustained: achieved 500 of 1000 req/s offered", "1 dropped", "p99 90 ms > SLO 20 ms"]],
   ])("%s", (_, change, reasons) => {
     expect(probeFailures({ ...healthy(1000), ...change }, slo)).toEqual(reasons);
