@@ -61,6 +61,12 @@ export class LoadProfile {
   private readonly segAreaBefore: number[] = [];
   /** Requests ask for H⁻¹ in increasing n, so the search resumes where the last one ended. */
   private cursor = 0;
+  /**
+   * The n at which arrivals end: H(T) less its rounding. Durations such as 0.2 s + 2 s add up to a
+   * hair over 2.2 s, and 200 req/s over them to 440.00000000000006 requests: the 441st would be due
+   * a femtosecond before the end.
+   */
+  private readonly endArea: number;
 
   constructor(
     startLevel: number,
@@ -88,6 +94,7 @@ export class LoadProfile {
     this.startLevel = startLevel;
     this.durationS = tS;
     this.total = area;
+    this.endArea = area * (1 - 1e-12);
     this.stageStartsS = starts;
     this.stageEndsS = ends;
     this.maxLevel = Math.max(startLevel, ...stages.map((stage) => stage.target));
@@ -121,11 +128,11 @@ export class LoadProfile {
    */
   timeOfArea(n: number): number {
     if (n < 0) return 0;
-    if (this.cursor >= this.segStartS.length || n < this.segAreaBefore[this.cursor]!) this.cursor = 0;
+    if (n >= this.endArea) return Number.POSITIVE_INFINITY;
+    if (n < this.segAreaBefore[this.cursor]!) this.cursor = 0;
     const last = this.segStartS.length - 1;
-    while (this.cursor <= last && n >= (this.cursor < last ? this.segAreaBefore[this.cursor + 1]! : this.total)) this.cursor++;
+    while (this.cursor < last && n >= this.segAreaBefore[this.cursor + 1]!) this.cursor++;
     const i = this.cursor;
-    if (i > last) return Number.POSITIVE_INFINITY;
     const from = this.segFrom[i]!;
     const lengthS = this.segLengthS[i]!;
     const slope = (this.segTo[i]! - from) / lengthS;

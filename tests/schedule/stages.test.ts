@@ -91,6 +91,17 @@ describe("LoadProfile", () => {
     expect(profile.timeOfArea(100 + 12.5)).toBeCloseTo(6.5, 12);
   });
 
+  test("durations that add up to a hair over a whole number of requests give that number, not one more", () => {
+    // 0.2 + 2 is 2.2000000000000002, and 200 req/s over it 440.00000000000006.
+    const profile = LoadProfile.constant(200, 0.2 + 2);
+    expect(profile.total).toBeGreaterThan(440);
+    expect(profile.timeOfArea(439)).toBeLessThan(profile.durationS);
+    expect(profile.timeOfArea(440)).toBe(Number.POSITIVE_INFINITY);
+    const stepped = new LoadProfile(0, parseStages("--stages", "0.1s:0,0s:30,0.1s:30,0.2s:30"));
+    expect(stepped.timeOfArea(8)).toBeLessThan(0.4);
+    expect(stepped.timeOfArea(9)).toBe(Number.POSITIVE_INFINITY);
+  });
+
   test("asked out of order, H⁻¹ gives the same answers as in order", () => {
     const random = seededRandom(7);
     const ns = Array.from({ length: 1000 }, () => random() * spike.total);
