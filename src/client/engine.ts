@@ -1,20 +1,28 @@
-import type { SocketHandler } from "bun";
-import { lookup } from "node:dns/promises";
 import type { ErrorKind } from "../stats/result.ts";
 import { nowUs } from "./clock.ts";
-import { epoll, type Epoll, type EpollHandler, type SocketAddress } from "./epoll.ts";
 import { outOfFiles } from "./fd-limit.ts";
 import { PARSE_ERROR, ResponseParser, type ResponseSink } from "./response-parser.ts";
 import { Tally } from "../stats/tally.ts";
 import type { Target } from "./target.ts";
+import type { Dialer, DialFailure, Transport, TransportHandler, TransportSocket } from "./transport.ts";
 
 /**
- * The connection engine: how bytes move. It owns `connections` sockets, each carrying up to
- * `pipeline` requests in flight, and turns every request it accepts into exactly one outcome in
- * the tally — a response or an error of one kind — so that `ok + Σ errors == requests` always holds.
+ * The connection engine: requests out, responses in. It owns `connections` connections, each
+ * carrying up to `pipeline` requests in flight, and turns every request it accepts into exactly one
+ * outcome in the tally — a response or an error of one kind — so that `ok + Σ errors == requests`
+ * always holds.
  *
  * It never decides *when* to send: a scheduler calls `send()` with the intended send time and is
- * told through `onSlotFree` whenever capacity frees up.
+ * told through `onSlotFree` whenever capacity frees up. Nor does it know how bytes move: that is
+ * the transport's business (TCP, TLS, epoll), behind one interface.
+ *
+ * A server may close a keep-alive connection while it is idle (every server does, after its idle
+ * timeout). Once the close is seen the connection is simply opened again for the next request;
+ * but a request written at the very moment the close was on its way finds the connection gone.
+ * Such requests (written on a connection that was already open, closed before any byte of their
+ * responses) are sent once more on a new connection if their method is idempotent, as browsers
+ * and HTTP libraries do (RFC 9112 §9.3.1), and counted as `retried`, not as the server's errors.
+ * A request that fails again, or on a connection opened for it, is an error.
  */
 
 export interface EngineOptions {
@@ -23,20 +31,11 @@ export interface EngineOptions {
   pipeline: number;
   keepAlive: boolean;
   timeoutMs: number;
-  /** Which sockets carry the requests: Bun.connect's, or the epoll layer's where it can serve (see epoll.ts). */
-  sockets: SocketLayer;
+  /** How bytes reach the target (see choose-transport.ts). */
+  transport: Transport;
 }
 
-export type SocketLayer = "bun" | "epoll";
-
-/** What the engine uses of a socket, Bun's or the epoll layer's. */
-interface ClientSocket {
-  readonly data: Connection;
-  /** Bytes taken; fewer means a drain follows, -1 that the socket is gone. */
-  write(bytes: Uint8Array): number;
-  end(): void;
-  terminate(): void;
-}
+type ClientSocket = TransportSocket<Connection>;
 
 export interface EngineListener {
   onSlotFree(): void;
@@ -44,9 +43,6 @@ export interface EngineListener {
 
 /** The listen backlog of most servers is 512: more simultaneous connects overflow it and cost 1 s SYN retries. */
 const MAX_CONNECTING = 256;
-
-/** A failed connect rejects the promise and also calls connectError, where it is counted. Shared: no closure per connect. */
-const reportedByConnectError = () => {};
 
 const DISCONNECTED = 0;
 const CONNECTING = 1;
@@ -68,6 +64,13 @@ class Connection implements ResponseSink {
   handlingData = false;
   /** Set when a response closed the connection in the middle of a read: the rest of the read is ignored. */
   detached = false;
+  /**
+   * The connection was opened for the requests it carries: if it closes before answering, they
+   * fail. Cleared by the first response; a connection opened ahead of its requests starts clear.
+   */
+  openedForRequests = false;
+  /** Per slot: the request is already on its second connection, and will not be sent a third time. */
+  readonly retried: Uint8Array;
 
   constructor(
     readonly engine: Engine,
@@ -77,6 +80,7 @@ class Connection implements ResponseSink {
     this.parser.headRequests = engine.options.target.head;
     this.intendedUs = new Float64Array(pipeline);
     this.sentUs = new Float64Array(pipeline);
+    this.retried = new Uint8Array(pipeline);
   }
 
   onResponse(status: number, keepAlive: boolean): void {
@@ -104,11 +108,11 @@ export class Engine {
   private readonly waitingToConnect: Connection[] = [];
   private readonly sweep: ReturnType<typeof setInterval>;
   private closed = false;
-  private readonly handler: SocketHandler<Connection> & EpollHandler<Connection>;
-  /** The epoll layer, when the options ask for it and it can serve; else Bun.connect is used. */
-  private readonly epoll: Epoll | null;
-  /** The target's address, for the epoll layer; resolved by open(). */
-  private address: SocketAddress | null = null;
+  private readonly dialer: Dialer<unknown, Connection>;
+  /** The address connections go to: the first of the transport's that took one, chosen by open(). */
+  private address: unknown = null;
+  /** RFC 9110 §9.2.2: only an idempotent request may be sent again after its connection was lost. */
+  private readonly retryable: boolean;
   /** Told of each connection attempt's outcome while `open()` waits. */
   private onSettled: ((error: string | null) => void) | null = null;
 
@@ -123,8 +127,8 @@ export class Engine {
       this.connections.push(connection);
       for (let k = 0; k < options.pipeline; k++) this.free.push(connection);
     }
-    this.handler = this.socketHandler();
-    this.epoll = options.sockets === "epoll" && !options.target.tls ? epoll() : null;
+    this.dialer = options.transport.dialer(this.transportHandler());
+    this.retryable = options.target.idempotent;
     // One sweep for every request timeout: a tick of a tenth of the timeout keeps it within ~10%.
     const tickMs = Math.min(250, Math.max(5, options.timeoutMs / 10));
     this.sweep = setInterval(() => this.expireTimeouts(), tickMs);
@@ -143,18 +147,16 @@ export class Engine {
    * Returns the error of the last failure when no connection could be opened, else null.
    */
   async open(): Promise<string | null> {
-    if (this.epoll === null) return this.openConnections();
-    const { hostname, port } = this.options.target;
-    let addresses: { address: string }[];
+    let addresses: unknown[];
     try {
-      addresses = await lookup(hostname, { all: true });
+      addresses = await this.options.transport.resolve();
     } catch (error) {
       return (error as { code?: string }).code ?? String(error);
     }
-    // As wrk does: the run uses the first of the name's addresses that takes a connection.
+    // As wrk does: the run uses the first of the target's addresses that takes a connection.
     let error: string | null = null;
-    for (const { address } of addresses) {
-      this.address = this.epoll.address(address, port);
+    for (const address of addresses) {
+      this.address = address;
       error = await this.openConnections();
       if (error === null) break;
     }
@@ -223,6 +225,8 @@ export class Engine {
     const i = connection.head;
     connection.head = (i + 1) % connection.intendedUs.length;
     connection.inFlight--;
+    connection.retried[i] = 0;
+    connection.openedForRequests = false;
     this.tally.onResponse(status, connection.intendedUs[i]!, connection.sentUs[i]!, now);
     // Without keep-alive we asked for the close ourselves, whether or not the server says it will.
     if (!keepAlive || !this.options.keepAlive) {
@@ -242,18 +246,7 @@ export class Engine {
     this.connecting++;
     connection.parser.reset();
     connection.detached = false;
-    if (this.epoll !== null && this.address !== null) {
-      this.epoll.connect(this.address, connection, this.handler);
-      return;
-    }
-    const { target } = this.options;
-    Bun.connect<Connection>({
-      hostname: target.hostname,
-      port: target.port,
-      data: connection,
-      socket: this.handler,
-      tls: target.tls ? { rejectUnauthorized: !target.insecure, serverName: target.hostname } : undefined,
-    }).catch(reportedByConnectError);
+    this.dialer.connect(this.address, connection);
   }
 
   private connectDone(): void {
@@ -270,46 +263,32 @@ export class Engine {
     }
     connection.socket = socket;
     connection.state = OPEN;
-    // No setNoDelay(true): Bun.connect already sets TCP_NODELAY on every socket, and one more
-    // setsockopt per connection is a measurable cost when each request opens a connection.
+    connection.openedForRequests = connection.unsent > 0;
+    // No setNoDelay(true): the transports set TCP_NODELAY themselves (Bun.connect on every socket),
+    // and one more setsockopt per connection is a measurable cost when each request opens one.
     this.onSettled?.(null);
     if (connection.unsent > 0) this.writeUnsent(connection);
   }
 
-  private connectFailed(connection: Connection, error: Error & { code?: string }): void {
+  private dialFailed(connection: Connection, failure: DialFailure, reason: string): void {
     this.connectDone();
     connection.state = DISCONNECTED;
-    if (!this.tally.outOfFileDescriptors && (error.code === "EMFILE" || error.code === "ENFILE" || outOfFiles())) {
+    if (!this.tally.outOfFileDescriptors && (reason === "EMFILE" || reason === "ENFILE" || outOfFiles())) {
       this.tally.outOfFileDescriptors = true;
     }
-    this.onSettled?.(error.code ?? error.message);
-    this.failInFlight(connection, "connect", nowUs());
+    this.onSettled?.(reason);
+    this.failInFlight(connection, failure, nowUs());
   }
 
-  /** One handler for every socket of either layer: it uses only what both offer (ClientSocket). */
-  private socketHandler(): SocketHandler<Connection> & EpollHandler<Connection> {
+  /** One handler for the connections of any transport. */
+  private transportHandler(): TransportHandler<Connection> {
     const engine = this;
-    const tls = this.options.target.tls;
     return {
       open(socket: ClientSocket) {
-        // A TLS connection is usable once its handshake succeeded.
-        if (!tls) engine.opened(socket.data, socket);
+        engine.opened(socket.data, socket);
       },
-      handshake(socket: ClientSocket, success: boolean, authorizationError: Error | null) {
-        const connection = socket.data;
-        if (success || engine.options.target.insecure) {
-          engine.opened(connection, socket);
-          return;
-        }
-        engine.connectDone();
-        connection.state = DISCONNECTED;
-        engine.onSettled?.(authorizationError?.message ?? "TLS handshake failed");
-        socket.terminate();
-        engine.failInFlight(connection, "tls", nowUs());
-        engine.announce();
-      },
-      connectError(socket: ClientSocket, error: Error) {
-        engine.connectFailed(socket.data, error);
+      dialFailed(connection: Connection, failure: DialFailure, reason: string) {
+        engine.dialFailed(connection, failure, reason);
         engine.announce();
       },
       data(socket: ClientSocket, chunk: Uint8Array) {
@@ -322,7 +301,7 @@ export class Engine {
           connection.detached = false;
           connection.parser.reset();
         } else if (status === PARSE_ERROR) {
-          engine.broken(connection, "parse");
+          engine.broken(connection, connection.parser.errorReason);
         }
         engine.announce();
         connection.handlingData = false;
@@ -338,27 +317,60 @@ export class Engine {
       close(socket: ClientSocket, error?: Error) {
         const connection = socket.data;
         if (connection.socket !== socket) return;
+        // Asked before the parser forgets: had any byte of an answer to what is in flight arrived?
+        const unanswered = connection.parser.idle;
         // A body delimited by the connection's end completes now.
         connection.parser.connectionClosed();
         if (connection.socket === socket) {
           engine.detach(connection, false);
           const code = (error as { code?: string } | undefined)?.code;
-          engine.failInFlight(connection, code === "ECONNRESET" ? "reset" : "closed", nowUs());
+          engine.lost(connection, code === "ECONNRESET" ? "reset" : "closed", unanswered);
         }
         engine.announce();
-      },
-      error() {
-        // Always followed by close, which counts what was lost.
       },
     };
   }
 
-  /** A connection that can no longer be trusted: the oldest request failed as `kind`, the rest as closed. */
-  private broken(connection: Connection, kind: ErrorKind): void {
+  /** A response that is not HTTP: the oldest request failed as `parse` (for `reason`), the rest as closed. */
+  private broken(connection: Connection, reason: string): void {
     const now = nowUs();
     this.detach(connection, true);
-    if (connection.inFlight > 0) this.failOldest(connection, kind, now);
+    if (connection.inFlight > 0) {
+      const i = connection.head;
+      this.tally.onParseError(reason, connection.intendedUs[i]!);
+      this.failOldest(connection, "parse", now);
+    }
     this.failInFlight(connection, "closed", now);
+  }
+
+  /**
+   * The server closed the connection (or reset it) with requests in flight. When none of their
+   * answers had begun, the connection was already open when they were written, none was sent twice
+   * yet and they may be repeated, the close crossed them on the wire: they go again on a new
+   * connection. Otherwise they fail as `kind`.
+   */
+  private lost(connection: Connection, kind: ErrorKind, unanswered: boolean): void {
+    if (connection.inFlight === 0) return;
+    if (!unanswered || connection.openedForRequests || !this.retryable || this.closed || this.anyRetried(connection)) {
+      this.failInFlight(connection, kind, nowUs());
+      return;
+    }
+    const { retried, intendedUs } = connection;
+    for (let k = 0; k < connection.inFlight; k++) {
+      const i = (connection.head + k) % retried.length;
+      retried[i] = 1;
+      this.tally.onRetry(intendedUs[i]!);
+    }
+    connection.unsent = connection.inFlight;
+    connection.state = CONNECTING;
+    this.connect(connection);
+  }
+
+  private anyRetried(connection: Connection): boolean {
+    for (let k = 0; k < connection.inFlight; k++) {
+      if (connection.retried[(connection.head + k) % connection.retried.length] === 1) return true;
+    }
+    return false;
   }
 
   private detach(connection: Connection, reset: boolean): void {
@@ -376,6 +388,7 @@ export class Engine {
     connection.head = (i + 1) % connection.intendedUs.length;
     connection.inFlight--;
     connection.unsent = Math.min(connection.unsent, connection.inFlight);
+    connection.retried[i] = 0;
     this.tally.onError(kind, connection.intendedUs[i]!, now);
     this.free.push(connection);
     this.freed++;

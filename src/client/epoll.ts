@@ -1,11 +1,15 @@
 import type { Library, Pointer } from "bun:ffi";
+import { lookup } from "node:dns/promises";
 import { isIPv4, isIPv6 } from "node:net";
 import { constants } from "node:os";
 import { openLibc } from "../libc.ts";
+import { ipv6Bytes } from "./ipv6.ts";
+import type { Target } from "./target.ts";
+import type { Transport, TransportHandler } from "./transport.ts";
 
 /**
- * Client TCP sockets on Linux's epoll, through libc: the engine's socket layer for closed loops over
- * plain HTTP on Linux.
+ * Client TCP sockets on Linux's epoll, through libc: the transport of closed loops over plain HTTP
+ * on Linux.
  *
  * Bun.connect spends ~4 µs of CPU per connection on its own bookkeeping (a socket context, a set of
  * protected callbacks and a promise for every connect), about twice what wrk spends on a whole
@@ -14,26 +18,16 @@ import { openLibc } from "../libc.ts";
  * second to learn that the handshake is done), epoll_ctl, send, recv, close, and an epoll_wait shared
  * by every socket that is ready at once.
  *
- * The sockets offer what the engine uses of Bun's (write, end, terminate, data) and call the same
- * handler (open, data, drain, close, connectError), so the engine is the same over both. As with
- * Bun, the outcome of a connect is told later, from the loop, never inside connect(). Unlike Bun,
- * end() and terminate() close the descriptor without a close callback: the engine, which closed it,
- * has no use for one.
+ * The sockets offer what the engine uses of Bun's (write, end, terminate, data) and call the
+ * transport handler as Bun's do, so the engine is the same over both. As with Bun, the outcome of a
+ * connect is told later, from the loop, never inside connect(). Unlike Bun, end() and terminate()
+ * close the descriptor without a close callback: the engine, which closed it, has no use for one.
  *
  * The loop yields to Bun's event loop after every batch of events, and epoll_wait blocks this
  * thread only once several looks found nothing, for WAIT_MS at most, so Bun's timers (a run's end,
  * the timeout sweep, Ctrl-C) are late by WAIT_MS at most. That is why an open loop, whose accuracy
- * is its timers', stays on Bun.connect.
+ * is its timers', stays on Bun's sockets (the transport says `punctualTimers: false`).
  */
-
-/** What the layer calls; the engine's Bun.connect handler fits it. */
-export interface EpollHandler<T> {
-  open?(socket: EpollSocket<T>): void;
-  data?(socket: EpollSocket<T>, chunk: Uint8Array): void;
-  drain?(socket: EpollSocket<T>): void;
-  close?(socket: EpollSocket<T>, error?: Error): void;
-  connectError?(socket: EpollSocket<T>, error: Error): void;
-}
 
 /** A resolved address in the form connect() takes. */
 export interface SocketAddress {
@@ -95,9 +89,11 @@ const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, code]) =
 
 /** An Error as Bun's sockets report them: with the errno's name as `code`. */
 function errnoError(errno: number): Error & { code: string } {
-  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  const code = errnoName(errno);
   return Object.assign(new Error(code), { code });
 }
+
+const errnoName = (errno: number): string => ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
 
 export class EpollSocket<T> {
   /** Waiting for the kernel to finish the handshake. */
@@ -113,7 +109,7 @@ export class EpollSocket<T> {
     /** Tells apart events for a descriptor number that was closed and given to a new socket. */
     readonly id: number,
     private readonly layer: Epoll,
-    readonly handler: EpollHandler<T>,
+    readonly handler: TransportHandler<T>,
   ) {}
 
   /** Bytes the kernel took (drain follows when not all), or -1 when the socket failed or is gone. */
@@ -176,7 +172,7 @@ export class Epoll {
    * Connects to `address`. The handler hears of the outcome from the loop, never inside this call:
    * at the end of the batch of events being handled, or once epoll says the handshake is over.
    */
-  connect<T>(address: SocketAddress, data: T, handler: EpollHandler<T>): void {
+  connect<T>(address: SocketAddress, data: T, handler: TransportHandler<T>): void {
     const { c } = this;
     const fd = c.socket(address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const socket = new EpollSocket(data, fd, this.nextId++ >>> 0, this, handler) as EpollSocket<unknown>;
@@ -279,8 +275,8 @@ export class Epoll {
     if (settled.length === 0) return;
     this.settled = [];
     for (const socket of settled) {
-      if (socket.connectErrno !== 0) socket.handler.connectError?.(socket, errnoError(socket.connectErrno));
-      else if (this.sockets[socket.fd] === socket) socket.handler.open?.(socket);
+      if (socket.connectErrno !== 0) socket.handler.dialFailed(socket.data, "connect", errnoName(socket.connectErrno));
+      else if (this.sockets[socket.fd] === socket) socket.handler.open(socket);
     }
   }
 
@@ -301,7 +297,7 @@ export class Epoll {
     if (flags & EPOLLOUT && socket.waitingToWrite) {
       socket.waitingToWrite = false;
       this.watch(EPOLL_CTL_MOD, socket, EPOLLIN);
-      handler.drain?.(socket);
+      handler.drain(socket);
       if (this.sockets[socket.fd] !== socket) return;
     }
     // Readable, or an error or hang-up, which recv reports.
@@ -312,13 +308,13 @@ export class Epoll {
     const received = this.c.recv(socket.fd, this.readPointer, READ_BYTES, 0);
     if (received > 0) {
       // A view of a buffer the next read overwrites: the engine parses it and keeps nothing.
-      socket.handler.data?.(socket, this.readBuffer.subarray(0, received));
+      socket.handler.data(socket, this.readBuffer.subarray(0, received));
       return;
     }
     const errno = received === 0 ? 0 : this.errno();
     if (errno === EAGAIN) return;
     this.release(socket);
-    socket.handler.close?.(socket, errno === 0 ? undefined : errnoError(errno));
+    socket.handler.close(socket, errno === 0 ? undefined : errnoError(errno));
   }
 
   private watch(op: number, socket: EpollSocket<unknown>, flags: number): void {
@@ -350,24 +346,25 @@ export function epoll(): Epoll | null {
   return layer;
 }
 
-/** The 16 bytes of a valid IPv6 address in text, "::" and a dotted IPv4 tail included. */
-function ipv6Bytes(ip: string): Uint8Array {
-  const groups = (part: string): number[] =>
-    part === ""
-      ? []
-      : part.split(":").flatMap((group) => {
-          if (!group.includes(".")) return [parseInt(group, 16)];
-          const [a, b, c, d] = group.split(".").map(Number) as [number, number, number, number];
-          return [(a << 8) | b, (c << 8) | d];
-        });
-  const [head = "", tail] = ip.split("::");
-  const before = groups(head);
-  const after = tail === undefined ? [] : groups(tail);
-  const all = [...before, ...new Array<number>(8 - before.length - after.length).fill(0), ...after];
-  const bytes = new Uint8Array(16);
-  all.forEach((group, i) => {
-    bytes[2 * i] = group >> 8;
-    bytes[2 * i + 1] = group & 0xff;
-  });
-  return bytes;
+/**
+ * The epoll transport for `target`, or null where there is no epoll layer. It resolves the name once
+ * (as wrk does) and connects to the addresses found; Bun's sockets cover everything else.
+ */
+export function epollTransport(target: Target): Transport<SocketAddress> | null {
+  const layer = epoll();
+  if (layer === null) return null;
+  return {
+    name: "epoll",
+    capabilities: { punctualTimers: false },
+    async resolve() {
+      const found = await lookup(target.hostname, { all: true });
+      const addresses = found.map(({ address }) => layer.address(address, target.port)).filter((address) => address !== null);
+      // Only a zoned IPv6 address (fe80::1%eth0) from the name service cannot be written as a sockaddr here.
+      if (addresses.length === 0) throw Object.assign(new Error("EAFNOSUPPORT"), { code: "EAFNOSUPPORT" });
+      return addresses;
+    },
+    dialer: <T>(handler: TransportHandler<T>) => ({
+      connect: (address: SocketAddress, data: T) => layer.connect(address, data, handler),
+    }),
+  };
 }

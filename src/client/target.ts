@@ -11,6 +11,8 @@ export interface Target {
   request: Uint8Array;
   /** The request was HEAD: responses carry no body. */
   head: boolean;
+  /** The method is idempotent (RFC 9110 §9.2.2): the request may be sent again after its connection was lost. */
+  idempotent: boolean;
 }
 
 export interface RequestSpec {
@@ -23,6 +25,7 @@ export interface RequestSpec {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 export function buildTarget(spec: RequestSpec): Target {
   let url: URL;
@@ -64,5 +67,6 @@ export function buildTarget(spec: RequestSpec): Target {
     insecure: spec.insecure,
     request,
     head: method === "HEAD",
+    idempotent: IDEMPOTENT_METHODS.has(method),
   };
 }

@@ -1,4 +1,4 @@
-import type { SocketLayer } from "../client/engine.ts";
+import type { SocketLayer } from "../client/choose-transport.ts";
 import type { Target } from "../client/target.ts";
 import type { Profile } from "./bench-config.ts";
 import type { OutputPlan } from "./bench-plan.ts";

@@ -1,6 +1,8 @@
-import { Engine, type SocketLayer } from "../client/engine.ts";
+import { chooseTransport } from "../client/choose-transport.ts";
+import { Engine } from "../client/engine.ts";
 import { openFileLimit, outOfFiles, RUNTIME_FILES } from "../client/fd-limit.ts";
 import { nowUs } from "../client/clock.ts";
+import type { TransportCapabilities } from "../client/transport.ts";
 import { Tally } from "../stats/tally.ts";
 import type { ClosedRun, LoadOptions, OpenRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
@@ -31,7 +33,7 @@ export interface RunHooks {
 
 const intervalTimer = (tally: Tally, repeat: number, hooks: RunHooks) => (hooks.intervals ? new IntervalTimer(tally, hooks.intervals, repeat) : null);
 
-async function openEngine(load: LoadOptions, connections: number, sockets: SocketLayer): Promise<Engine> {
+async function openEngine(load: LoadOptions, connections: number, needs: TransportCapabilities): Promise<Engine> {
   const limit = openFileLimit();
   if (limit !== null && connections + RUNTIME_FILES > limit) {
     throw new RunError(
@@ -44,7 +46,7 @@ async function openEngine(load: LoadOptions, connections: number, sockets: Socke
     pipeline: load.pipeline,
     keepAlive: load.keepAlive,
     timeoutMs: load.timeoutMs,
-    sockets,
+    transport: chooseTransport(load.target, needs, load.sockets),
   });
   const error = await engine.open();
   if (error !== null) {
@@ -63,7 +65,7 @@ function tallyWarnings(result: RunResult, tally: Tally): RunResult {
 }
 
 export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
-  const engine = await openEngine(load, run.concurrency, load.sockets ?? "epoll");
+  const engine = await openEngine(load, run.concurrency, { punctualTimers: false });
   const results: RunResult[] = [];
   try {
     engine.tally = new Tally(0);
@@ -93,8 +95,8 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
 
 export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks = {}): Promise<RunResult[]> {
   const connections = Math.ceil(run.concurrency / load.pipeline);
-  // Bun.connect: the epoll layer would hold the waker's messages back for up to a few milliseconds.
-  const engine = await openEngine(load, connections, "bun");
+  // Not the epoll layer: it would hold the waker's messages back for up to a few milliseconds.
+  const engine = await openEngine(load, connections, { punctualTimers: true });
   const waker = await Waker.start();
   const results: RunResult[] = [];
   try {

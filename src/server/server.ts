@@ -77,14 +77,22 @@ class Connection implements RequestSink {
   /** Reading stopped because too many response bytes wait (Bun's TCP sockets do not expose it). */
   private paused = false;
   deadlineMs: number;
-  private waitingFor = WAIT_HEAD;
+  /**
+   * A new connection waits for its first request as a kept-alive one waits for its next: under the
+   * idle timeout. Clients open connections ahead of their requests (a load generator's pool, a
+   * browser's preconnect); closing those after the header timeout would only race with their first
+   * request. The header timeout starts with the first byte of each request.
+   */
+  private waitingFor = WAIT_IDLE;
 
   constructor(
     private readonly socket: Socket<Connection>,
     private readonly shared: Shared,
   ) {
     this.parser = new RequestParser(this, shared.limits);
-    this.deadlineMs = shared.nowMs + shared.options.headerTimeoutMs;
+    // From the real time, not the sweep's coarse clock, which can lag by a whole tick on a busy
+    // server: a short idle timeout would otherwise expire before the first request is read.
+    this.deadlineMs = performance.now() + shared.options.idleTimeoutMs;
   }
 
   onRequest(flags: number): void {

@@ -34,6 +34,14 @@ export interface RunResult {
   ok: number;
   dropped: number;
   errors: ErrorCounts;
+  /** Parse errors by reason (the parser's words); they sum to `errors.parse`. Absent from documents written before it was counted. */
+  parseErrors?: Record<string, number>;
+  /**
+   * Requests sent a second time, on a new connection, because the server closed the connection
+   * they were written on before answering (a keep-alive close crossing them on the wire). Each
+   * still counts once in `requests`, by its final outcome. Absent from older documents.
+   */
+  retried?: number;
   statuses: Record<string, number>;
   /** Closed loop: completed / (last completion − first send). */
   throughputRps: number;

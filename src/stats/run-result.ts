@@ -17,6 +17,8 @@ function common(tally: Tally) {
     ok: tally.ok,
     dropped: tally.dropped,
     errors: { ...tally.errors },
+    parseErrors: tally.parseErrorCounts(),
+    retried: tally.retried,
     statuses: tally.statusCounts(),
     latencyMs: latencyMs(tally.latency.histogram),
     histogram: encodeHistogram(tally.latency.histogram),

@@ -31,6 +31,10 @@ export class Tally {
   completedInWindow = 0;
   firstSendUs = Number.POSITIVE_INFINITY;
   lastCompletionUs = 0;
+  /** Requests sent a second time because the server closed their connection as they were written (see engine.ts). */
+  retried = 0;
+  /** Parse errors by the parser's reason (constant strings): why responses were not HTTP. */
+  readonly parseErrors = new Map<string, number>();
   /** A connect failed with EMFILE: the user must raise `ulimit -n`. */
   outOfFileDescriptors = false;
 
@@ -77,8 +81,21 @@ export class Tally {
     this.lastCompletionUs = nowUs;
   }
 
+  /** A response that was not HTTP; `onError("parse")` counts the request, this says why. */
+  onParseError(reason: string, intendedUs: number): void {
+    if (intendedUs >= this.fromUs) this.parseErrors.set(reason, (this.parseErrors.get(reason) ?? 0) + 1);
+  }
+
+  onRetry(intendedUs: number): void {
+    if (intendedUs >= this.fromUs) this.retried++;
+  }
+
   onDrop(intendedUs: number): void {
     if (intendedUs >= this.fromUs) this.dropped++;
+  }
+
+  parseErrorCounts(): Record<string, number> {
+    return Object.fromEntries(this.parseErrors);
   }
 
   statusCounts(): Record<string, number> {

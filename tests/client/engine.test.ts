@@ -8,7 +8,7 @@ import { runClosed, runOpen } from "../../src/schedule/run.ts";
 import type { RunningServer, ServerOptions } from "../../src/server/server.ts";
 import { testServer } from "../server/helpers.ts";
 import type { RunResult } from "../../src/stats/result.ts";
-import { totalErrors } from "../../src/stats/summary.ts";
+import { totalErrors, zeroErrors } from "../../src/stats/summary.ts";
 
 /**
  * The engine against real sockets on loopback: `minibench serve`, and small hostile servers that
@@ -67,6 +67,8 @@ const closed = (requests: number, concurrency: number, extra: Partial<ClosedRun>
   repeat: 1,
   ...extra,
 });
+
+const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
 function expectAccounted(run: RunResult, requests: number): void {
   expect(run.requests).toBe(requests);
@@ -196,14 +198,56 @@ describe.each(["bun", "epoll"] as const)("%s sockets:", (sockets) => {
     });
 
     test("resets are counted by kind, the run carries on", async () => {
+      // Every fourth request is reset, and so is its second try on a new connection.
       const listener = hostile((socket, i) => {
-        if (i % 4 === 3) socket.terminate();
-        else socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        if (i % 5 >= 3) socket.terminate();
+        else socket.write(OK);
       });
       const [run] = await runClosed(loadOn(listener.port), closed(200, 1), "closed");
       expectAccounted(run!, 200);
       expect(run!.errors.reset).toBe(50);
+      expect(run!.retried).toBe(50);
       expect(run!.ok).toBe(150);
+    });
+
+    // What a server closing an idle keep-alive connection looks like when the close crosses the
+    // next request on the wire, made certain: each connection's second request finds it closed
+    // (a FIN, or a reset when the request reached a socket already closed), with no byte of an answer.
+    for (const [how, close] of [["FIN", (socket: Socket<{ seen: number }>) => socket.end()], ["reset", (socket: Socket<{ seen: number }>) => socket.terminate()]] as const) {
+      test(`a keep-alive close (${how}) crossing a request: sent again on a new connection, counted as retried`, async () => {
+        const listener = hostile((socket) => {
+          if (socket.data.seen++ === 0) socket.write(OK);
+          else close(socket);
+        });
+        const [run] = await runClosed(loadOn(listener.port), closed(100, 1), "closed");
+        expectAccounted(run!, 100);
+        expect(run!.ok).toBe(100);
+        expect(run!.retried).toBe(99);
+        expect(totalErrors(run!.errors)).toBe(0);
+      });
+    }
+
+    test("a request that is not idempotent is not sent again: its loss is an error", async () => {
+      const listener = hostile((socket) => {
+        if (socket.data.seen++ === 0) socket.write(OK);
+        else socket.end();
+      });
+      const [run] = await runClosed(loadOn(listener.port, { method: "POST" }), closed(100, 1), "closed");
+      expectAccounted(run!, 100);
+      // Each lost request leaves a closed connection; the next one opens a new one and is answered.
+      expect(run!.ok).toBe(50);
+      expect(run!.errors.closed).toBe(50);
+      expect(run!.retried).toBe(0);
+    });
+
+    test("a connection opened for its requests that closes unanswered: an error, not retried", async () => {
+      const listener = hostile((socket) => socket.end());
+      const [run] = await runClosed(loadOn(listener.port, { keepAlive: false }), closed(20, 2), "closed");
+      expectAccounted(run!, 20);
+      expect(run!.errors.closed).toBe(20);
+      // Only the probe connection, opened before the run, was not opened for its request: that
+      // request alone was tried twice.
+      expect(run!.retried).toBe(1);
     });
 
     test("a server that never answers: every request times out", async () => {
@@ -219,6 +263,20 @@ describe.each(["bun", "epoll"] as const)("%s sockets:", (sockets) => {
       expectAccounted(run!, 40);
       expect(run!.errors.parse).toBe(20);
       expect(run!.ok).toBe(20);
+      expect(Object.values(run!.parseErrors!)).toEqual([20]);
+    });
+
+    test("parse errors are counted by reason", async () => {
+      const bad = ["HTPP/1.1 200 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"];
+      const listener = hostile((socket, i) => socket.write(i % 4 === 3 ? OK : bad[i % 4]!));
+      const [run] = await runClosed(loadOn(listener.port), closed(40, 1), "closed");
+      expectAccounted(run!, 40);
+      expect(run!.ok).toBe(10);
+      expect(run!.errors.parse).toBe(30);
+      const reasons = run!.parseErrors!;
+      expect(Object.keys(reasons)).toHaveLength(3);
+      expect(Object.values(reasons)).toEqual([10, 10, 10]);
+      for (const reason of Object.keys(reasons)) expect(reason).toMatch(/^[a-z]/);
     });
 
     test("chunked bodies cut at odd boundaries", async () => {
@@ -343,6 +401,28 @@ describe("open loop", () => {
     expect(run!.latencyMs.p99).toBeGreaterThan(500);
     expect(run!.serviceTimeMs!.max).toBeGreaterThan(900);
     expect(run!.serviceTimeMs!.p99).toBeLessThan(100);
+  });
+
+  test("a connection the server closed while idle is opened again for the next request: nothing lost, nothing retried", async () => {
+    // Closed 20 ms after each answer; the next request is due 100 ms after the last.
+    const listener = hostile((socket) => {
+      socket.write(OK);
+      setTimeout(() => socket.end(), 20);
+    });
+    const [run] = await runOpen(load(listener.port), open(10, 1, { concurrency: 1, backlog: 10 }));
+    expectAccounted(run!, 10);
+    expect(run!.ok).toBe(10);
+    expect(run!.retried).toBe(0);
+  });
+
+  test("minibench serve closing idle connections at a high rate: no errors, the crossings are retried", async () => {
+    // With a 50 ms idle timeout, connections that Poisson arrivals leave idle are closed all the
+    // time, often just as a request is written on them.
+    const server = serve({ idleTimeoutMs: 50 });
+    const [run] = await runOpen(load(server.port), open(3000, 2, { concurrency: 100, backlog: 1000, arrival: "poisson" }));
+    expect(run!.requests).toBeGreaterThan(5000);
+    expect(run!.errors).toEqual(zeroErrors());
+    expect(run!.ok).toBe(run!.requests);
   });
 
   test("past the cap and the backlog, requests are dropped and counted", async () => {

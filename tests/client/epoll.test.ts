@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { join } from "node:path";
-import { epoll, type EpollHandler, type EpollSocket } from "../../src/client/epoll.ts";
+import { epoll } from "../../src/client/epoll.ts";
+import type { TransportHandler, TransportSocket } from "../../src/client/transport.ts";
 
 /**
  * The epoll socket layer on its own, against Bun.listen servers on loopback: the events it reports
- * must be the ones the engine gets from Bun.connect (open, data, drain, close, connectError), with
+ * must be the ones the engine gets from Bun's sockets (open, data, drain, close, dialFailed), with
  * the same error codes.
  */
 
@@ -24,12 +25,12 @@ function recorder() {
     events.push(event);
     waiting.get(event[0])?.();
   };
-  const handler: EpollHandler<string> = {
+  const handler: TransportHandler<string> = {
     open: () => note(["open"]),
     data: (_, chunk) => note(["data", Buffer.from(chunk).toString()]),
     drain: () => note(["drain"]),
     close: (_, error) => note(["close", (error as { code?: string } | undefined)?.code]),
-    connectError: (_, error) => note(["connectError", (error as { code?: string }).code]),
+    dialFailed: (_, failure, reason) => note(["dialFailed", failure, reason]),
   };
   const next = (name: string) =>
     events.some(([n]) => n === name) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(name, resolve));
@@ -84,12 +85,12 @@ describe.if(process.platform === "linux")("epoll sockets", () => {
   test("open, write, data; end() closes without a close event", async () => {
     const peer = server();
     const { events, handler, next } = recorder();
-    let socket: EpollSocket<string> | undefined;
+    let socket: TransportSocket<string> | undefined;
     layer.connect(layer.address("127.0.0.1", peer.port)!, "a", {
       ...handler,
       open: (s) => {
         socket = s;
-        handler.open!(s);
+        handler.open(s);
       },
     });
     await next("open");
@@ -104,15 +105,15 @@ describe.if(process.platform === "linux")("epoll sockets", () => {
     expect(socket!.write(new Uint8Array(1))).toBe(-1);
   });
 
-  test("a refused connect is a connectError with its code, and nothing else", async () => {
+  test("a refused connect is a dialFailed with its code, and nothing else", async () => {
     const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const port = listener.port;
     listener.stop(true);
     const { events, handler, next } = recorder();
     layer.connect(layer.address("127.0.0.1", port)!, "b", handler);
-    await next("connectError");
+    await next("dialFailed");
     await Bun.sleep(20);
-    expect(events).toEqual([["connectError", "ECONNREFUSED"]]);
+    expect(events).toEqual([["dialFailed", "connect", "ECONNREFUSED"]]);
   });
 
   test("out of file descriptors: the connects that cannot get one fail with EMFILE", async () => {
@@ -156,7 +157,7 @@ describe.if(process.platform === "linux")("epoll sockets", () => {
     });
     listeners.push(listener);
     const { handler, next } = recorder();
-    let socket: EpollSocket<string> | undefined;
+    let socket: TransportSocket<string> | undefined;
     layer.connect(layer.address("127.0.0.1", listener.port)!, "d", { ...handler, open: (s) => (socket = s) });
     await until(() => socket !== undefined && serverSocket !== undefined);
     const big = new Uint8Array(64 * 1024 * 1024);

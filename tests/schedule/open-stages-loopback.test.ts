@@ -1,4 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
+import { bunTcp } from "../../src/client/bun-sockets.ts";
 import { nowUs } from "../../src/client/clock.ts";
 import { Engine } from "../../src/client/engine.ts";
 import { buildTarget } from "../../src/client/target.ts";
@@ -31,14 +32,8 @@ afterAll(() => server.stop(true));
 
 test("the server sees the profile: every request, none early, none in the stage at rate 0", async () => {
   const profile = new LoadProfile(100, parseStages("--stages", "0.6s:100,0s:400,0.6s:400,1s:0,0.3s:0,0s:150,0.5s:150"));
-  const engine = new Engine({
-    target: buildTarget({ url: `http://127.0.0.1:${server.port}/`, method: "GET", headers: [], body: null, keepAlive: true, insecure: false }),
-    connections: 20,
-    pipeline: 1,
-    keepAlive: true,
-    timeoutMs: 5000,
-    sockets: "bun",
-  });
+  const target = buildTarget({ url: `http://127.0.0.1:${server.port}/`, method: "GET", headers: [], body: null, keepAlive: true, insecure: false });
+  const engine = new Engine({ target, connections: 20, pipeline: 1, keepAlive: true, timeoutMs: 5000, transport: bunTcp(target) });
   expect(await engine.open()).toBeNull();
   const waker = await Waker.start();
   try {

@@ -81,6 +81,17 @@ export class RawClient {
     if (written >= 0 && written < bytes.length) this.unsent = bytes.subarray(written);
   }
 
+  /**
+   * Sends `text` in pieces of `size` bytes, `gapMs` apart, so the server reads them separately (as
+   * a slow or unlucky client's bytes arrive); stops early once the server closed.
+   */
+  async sendInPieces(text: string, size: number, gapMs: number): Promise<void> {
+    for (let at = 0; at < text.length && !this.closed; at += size) {
+      if (at > 0) await Bun.sleep(gapMs);
+      this.send(text.slice(at, at + size));
+    }
+  }
+
   /** One write without queueing: returns how many bytes the kernel took. */
   tryWrite(data: Uint8Array): number {
     return this.socket.write(data);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { RunningServer, ServerOptions } from "../../src/server/server.ts";
-import { GET, OK, OK_CLOSE, OK_HEAD, OK_KEEP_ALIVE, RawClient, sleep, testServer } from "./helpers.ts";
+import { eventually } from "../support/eventually.ts";
+import { GET, OK, OK_CLOSE, OK_HEAD, OK_KEEP_ALIVE, RawClient, testServer } from "./helpers.ts";
 
 let servers: RunningServer[] = [];
 let clients: RawClient[] = [];
@@ -24,6 +25,12 @@ async function connect(server: RunningServer, options?: { paused?: boolean }): P
   return client;
 }
 
+/**
+ * For the few checks that something does *not* happen (no early answer, no close): how long to
+ * give it. Every wait for something that does happen polls instead (`until…`, `eventually`).
+ */
+const QUIET_MS = 50;
+
 /** Sends `request` on a fresh connection and returns what came back once the server closed. */
 async function exchange(server: RunningServer, request: string, timeoutMs = 3000): Promise<RawClient> {
   const client = await connect(server);
@@ -41,7 +48,6 @@ describe("keep-alive and pipelining", () => {
       await client.untilText(expected.length);
       expect(client.text).toBe(expected);
     }
-    await sleep(50);
     expect(client.closed).toBe(false);
   });
 
@@ -64,11 +70,7 @@ describe("keep-alive and pipelining", () => {
 
   test("requests split across writes at every kind of boundary", async () => {
     const client = await connect(serve());
-    const stream = `${GET}${GET}POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello${GET}`;
-    for (let i = 0; i < stream.length; i += 7) {
-      client.send(stream.slice(i, i + 7));
-      await sleep(1);
-    }
+    await client.sendInPieces(`${GET}${GET}POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello${GET}`, 7, 1);
     await client.untilText(OK.length * 4);
     expect(client.text).toBe(OK.repeat(4));
   });
@@ -98,7 +100,10 @@ describe("keep-alive and pipelining", () => {
     client.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     await client.untilText(OK_KEEP_ALIVE.length * 2);
     expect(client.text).toBe(OK_KEEP_ALIVE.repeat(2));
-    await sleep(50);
+    // Still open: a third request on it is answered.
+    client.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    await client.untilText(OK_KEEP_ALIVE.length * 3);
+    expect(client.text).toBe(OK_KEEP_ALIVE.repeat(3));
     expect(client.closed).toBe(false);
   });
 
@@ -154,10 +159,11 @@ describe("request bodies are read and discarded", () => {
     const client = await connect(serve());
     // The body holds bytes that look like a request: they must be skipped, not parsed.
     client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 41\r\n\r\n0123456");
-    await sleep(30);
+    await Bun.sleep(QUIET_MS);
     expect(client.text).toBe("");
     client.send("789GET / HTTP/1.1\r\nHost: x");
-    await sleep(30);
+    await Bun.sleep(QUIET_MS);
+    expect(client.text).toBe("");
     client.send(`\r\n\r\n0123${GET}`);
     await client.untilText(OK.length * 2);
     expect(client.text).toBe(OK + OK);
@@ -165,11 +171,7 @@ describe("request bodies are read and discarded", () => {
 
   test("chunked body split across writes, then a pipelined request", async () => {
     const client = await connect(serve());
-    const stream = `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\na\r\n0123456789\r\n0\r\nTrailer: t\r\n\r\n${GET}`;
-    for (const piece of stream.match(/[\s\S]{1,9}/g)!) {
-      client.send(piece);
-      await sleep(2);
-    }
+    await client.sendInPieces(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\na\r\n0123456789\r\n0\r\nTrailer: t\r\n\r\n${GET}`, 9, 2);
     await client.untilText(OK.length * 2);
     expect(client.text).toBe(OK + OK);
   });
@@ -241,11 +243,7 @@ describe("bad input: the status, then close", () => {
 
   test("an error answer is sent once, even when more input arrives before it is written", async () => {
     const client = await connect(serve({ delayMs: 100 }));
-    client.send("BAD\r\n");
-    await sleep(20);
-    client.send("MORE BAD\r\n");
-    await sleep(20);
-    client.send(GET);
+    await client.sendInPieces(`BAD\r\nMORE BAD\r\n${GET}`, 5, 20);
     await client.untilClosed();
     expect(client.text.split("HTTP/1.1 ").length - 1).toBe(1);
     expect(client.text.startsWith("HTTP/1.1 400 Bad Request\r\n")).toBe(true);
@@ -263,11 +261,7 @@ describe("timeouts", () => {
   test("slowloris: a head trickling in gets 408 and is closed after the header timeout", async () => {
     const client = await connect(serve({ headerTimeoutMs: 200 }));
     const startedAt = performance.now();
-    const request = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz\r\n\r\n";
-    for (let i = 0; i < request.length && !client.closed; i++) {
-      client.send(request[i]!);
-      await sleep(20);
-    }
+    await client.sendInPieces("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz\r\n\r\n", 1, 20);
     await client.untilClosed(3000);
     const elapsedMs = client.closedAtMs - startedAt;
     expect(client.text.startsWith("HTTP/1.1 408 Request Timeout\r\n")).toBe(true);
@@ -277,25 +271,36 @@ describe("timeouts", () => {
 
   test("the header timeout counts from the first byte of each request, not from the connection", async () => {
     const client = await connect(serve({ headerTimeoutMs: 300, idleTimeoutMs: 5000 }));
-    for (let i = 0; i < 4; i++) {
-      client.send("GET / HTTP/1.1\r\n");
-      await sleep(100);
-      client.send("Host: x\r\n\r\n");
-      await sleep(150);
+    // Each head takes 100 ms and the connection lives 4 × 250 ms: far past the header timeout in all.
+    for (let i = 1; i <= 4; i++) {
+      await client.sendInPieces(GET, GET.indexOf("Host"), 100);
+      await client.untilText(OK.length * i);
+      await Bun.sleep(150);
     }
     expect(client.text).toBe(OK.repeat(4));
     expect(client.closed).toBe(false);
   });
 
-  test("a fresh connection that sends nothing is closed after the header timeout, without an answer", async () => {
-    const client = await connect(serve({ headerTimeoutMs: 200 }));
+  test("a fresh connection that sends nothing is idle: closed after the idle timeout, not the header timeout", async () => {
+    const client = await connect(serve({ headerTimeoutMs: 100, idleTimeoutMs: 1500 }));
     const startedAt = performance.now();
-    await client.untilClosed(4000);
+    await client.untilClosed(6000);
     const elapsedMs = client.closedAtMs - startedAt;
     expect(client.text).toBe("");
-    expect(elapsedMs).toBeGreaterThanOrEqual(150);
+    expect(elapsedMs).toBeGreaterThanOrEqual(1400);
     // On Linux the kernel holds a silent connection for about a second before the server sees it.
-    expect(elapsedMs).toBeLessThan(process.platform === "linux" ? 2500 : 1000);
+    expect(elapsedMs).toBeLessThan(process.platform === "linux" ? 4500 : 3000);
+  });
+
+  test("a fresh connection's header timeout starts with its first byte", async () => {
+    const client = await connect(serve({ headerTimeoutMs: 300, idleTimeoutMs: 5000 }));
+    client.send("GET / HTTP/1.1\r\n");
+    const startedAt = performance.now();
+    await client.untilClosed(3000);
+    const elapsedMs = client.closedAtMs - startedAt;
+    expect(client.text.startsWith("HTTP/1.1 408 Request Timeout\r\n")).toBe(true);
+    expect(elapsedMs).toBeGreaterThanOrEqual(250);
+    expect(elapsedMs).toBeLessThan(2000);
   });
 
   test("an idle keep-alive connection is closed after the idle timeout", async () => {
@@ -312,10 +317,11 @@ describe("timeouts", () => {
 
   test("a connection kept busy is not closed by the idle timeout", async () => {
     const client = await connect(serve({ headerTimeoutMs: 5000, idleTimeoutMs: 200 }));
+    // 8 × 80 ms of pauses between requests: well over the idle timeout in all, never in one go.
     for (let i = 1; i <= 8; i++) {
       client.send(GET);
       await client.untilText(OK.length * i);
-      await sleep(80);
+      await Bun.sleep(80);
     }
     expect(client.closed).toBe(false);
   });
@@ -325,8 +331,7 @@ describe("timeouts", () => {
     const client = await connect(server, { paused: true });
     client.send(GET.repeat(100));
     await client.untilClosed(4000);
-    await sleep(50);
-    expect(server.connectionCount()).toBe(0);
+    await eventually(() => server.connectionCount() === 0, 2000, "the server to forget the connection");
   });
 });
 
@@ -354,20 +359,18 @@ describe("connections", () => {
     // Once one leaves, a new connection is accepted again.
     first.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     await first.untilClosed();
-    await sleep(50);
-    expect(server.connectionCount()).toBe(1);
+    await eventually(() => server.connectionCount() === 1, 2000, "one connection left");
     const fourth = await exchange(server, "GET / HTTP/1.0\r\n\r\n");
     expect(fourth.text).toBe(OK_CLOSE);
   });
 
   test("connections the server closes are forgotten", async () => {
-    const server = serve({ headerTimeoutMs: 100 });
+    const server = serve({ headerTimeoutMs: 100, idleTimeoutMs: 100 });
     await exchange(server, GET.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"));
     await exchange(server, "BAD\r\n\r\n");
     await exchange(server, "GET / HTTP/1.1\r\n", 2000);
-    await (await connect(server)).untilClosed(2000);
-    await sleep(50);
-    expect(server.connectionCount()).toBe(0);
+    await (await connect(server)).untilClosed(3000);
+    await eventually(() => server.connectionCount() === 0, 2000, "every connection forgotten");
   });
 
   test("a client that resets mid-request does not disturb others", async () => {
@@ -378,10 +381,11 @@ describe("connections", () => {
     for (let i = 0; i < 20; i++) {
       const rude = await connect(server);
       rude.send(i % 2 ? "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc" : "GET / HTTP/1.1\r\nHos");
-      await sleep(2);
+      // Reset once the server holds the connection mid-request.
+      await eventually(() => server.connectionCount() === 2, 2000, "the server to take the request");
       rude.reset();
+      await eventually(() => server.connectionCount() === 1, 2000, "the server to forget the reset connection");
     }
-    await sleep(50);
     other.send(GET);
     await other.untilText(OK.length * 2);
     expect(other.text).toBe(OK + OK);
@@ -392,14 +396,14 @@ describe("connections", () => {
     const server = serve({ bodySize: 8 << 20 });
     const rude = await connect(server, { paused: true });
     rude.send(GET + GET);
-    await sleep(50);
+    // The server starts writing as soon as it has the requests.
+    await eventually(() => server.connectionCount() === 1, 2000, "the server to take the requests");
     rude.reset();
     const other = await connect(server);
     other.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
     await other.untilText(10);
     expect(other.text.startsWith("HTTP/1.1 200 OK\r\n")).toBe(true);
-    await sleep(50);
-    expect(server.connectionCount()).toBe(1);
+    await eventually(() => server.connectionCount() === 1, 2000, "the reset connection forgotten");
   });
 
   test("a client that pipelines without reading is paused, and others are still served", async () => {
@@ -414,10 +418,10 @@ describe("connections", () => {
       if (written > 0) {
         writtenBytes += written;
         stalledFor = 0;
-        if (written < burst.length) await sleep(5);
+        if (written < burst.length) await Bun.sleep(5);
       } else {
         stalledFor++;
-        await sleep(20);
+        await Bun.sleep(20);
       }
     }
     // Socket buffers hold a few MB each way; a server reading without bound would have taken it all.
@@ -437,7 +441,7 @@ describe("connections", () => {
     client.send(GET.repeat(requests));
     // Far more answers than the high-water mark and the socket buffers hold: the server must pause
     // while the client does not read, and read again once it does.
-    await sleep(200);
+    await Bun.sleep(200);
     client.resume();
     const response = OK.replace("Content-Length: 2", "Content-Length: 100").replace(/ok$/, "ok".repeat(50));
     await client.untilText(requests * response.length, 15_000);
@@ -448,7 +452,7 @@ describe("connections", () => {
   test("a connection is taken from the kernel only once its first bytes arrive (Linux: TCP_DEFER_ACCEPT)", async () => {
     const server = serve();
     const client = await connect(server);
-    await sleep(100);
+    await Bun.sleep(QUIET_MS);
     expect(server.connectionCount()).toBe(process.platform === "linux" ? 0 : 1);
     client.send(GET);
     await client.untilText(OK.length);
@@ -482,7 +486,8 @@ describe("stop", () => {
     idle.send(GET);
     await idle.untilText(OK.length, 2000);
     busy.send(GET);
-    await sleep(50);
+    // Accepted with its request (TCP_DEFER_ACCEPT on Linux), whose answer is then delayed.
+    await eventually(() => server.connectionCount() === 2, 2000, "the server to take the request");
     const stopping = server.stop();
     await stopping;
     expect(busy.text).toBe(OK);
