@@ -343,7 +343,7 @@ export function figure(title: string, caption: string, wide: boolean, chart: Cha
 // Tables
 
 /** What a group summary and a single run have in common: one row renders either. */
-type Row = Pick<RunResult, "phase" | "concurrency" | "targetRps" | "requests" | "ok" | "dropped" | "errors" | "throughputRps" | "achievedRps" | "latencyMs" | "serviceTimeMs">;
+type Row = Pick<RunResult, "phase" | "concurrency" | "targetRps" | "requests" | "ok" | "dropped" | "errors" | "retried" | "throughputRps" | "achievedRps" | "latencyMs" | "serviceTimeMs">;
 
 const LATENCY_FIELDS = [
   ["p50", "p50"],
@@ -405,6 +405,7 @@ const PHASE_TITLES: Record<Row["phase"], string> = {
 function rowHtml(name: string, repeats: string | null, row: Row, open: boolean): string[] {
   const errors = totalErrors(row.errors);
   const byKind = ERROR_KINDS.filter((kind) => row.errors[kind] > 0).map((kind) => `${kind} ${formatCount(row.errors[kind])}`);
+  if (row.retried) byKind.push(`retried ${formatCount(row.retried)}`);
   const errorCell = `${formatCount(errors)}${byKind.length > 0 ? `<span class="kinds">${esc(byKind.join(" · "))}</span>` : ""}`;
   const latency = (l: LatencyMs) => LATENCY_FIELDS.map(([, field]) => `<td>${formatMs(l[field])}</td>`).join("");
   const cells = [

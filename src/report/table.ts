@@ -18,11 +18,14 @@ export function renderTable(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join("\n");
 }
 
-function errorNote(errors: RunResult["errors"]): string {
-  const parts = Object.entries(errors)
+/** The errors by kind (parse errors with their reasons), and the requests sent again after a lost connection. */
+function errorNote(group: GroupSummary): string {
+  const reasons = Object.entries(group.parseErrors ?? {}).map(([reason, count]) => `${reason} ${formatCount(count)}`);
+  const parts = Object.entries(group.errors)
     .filter(([, count]) => count > 0)
-    .map(([kind, count]) => `${kind} ${formatCount(count)}`);
-  return parts.length > 0 ? `errors: ${parts.join(", ")}` : "";
+    .map(([kind, count]) => `${kind} ${formatCount(count)}${kind === "parse" && reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`);
+  const retried = group.retried ? `retried ${formatCount(group.retried)} (sent again after the server closed their connection)` : "";
+  return [parts.length > 0 ? `errors: ${parts.join(", ")}` : "", retried].filter(Boolean).join("; ");
 }
 
 /** A per-repeat count's median, the way the row labelled "median" must show it (not a mean). */
@@ -52,7 +55,7 @@ export function closedTable(runs: readonly RunResult[], group: GroupSummary): st
     ...latencyCells(group.latencyMs),
   ]);
   const table = renderTable(["repeat", "requests", "errors", "req/s", ...LATENCY_HEADERS], rows);
-  const note = [`req/s range ${formatCount(spread.min)}–${formatCount(spread.max)}`, totalsNote(group), errorNote(group.errors)].filter(Boolean).join("; ");
+  const note = [`req/s range ${formatCount(spread.min)}–${formatCount(spread.max)}`, totalsNote(group), errorNote(group)].filter(Boolean).join("; ");
   return `${table}\n${note}`;
 }
 
@@ -82,7 +85,7 @@ export function openTable(runs: readonly RunResult[], group: GroupSummary): stri
   const legend = "latency: from the intended send time (coordinated omission corrected); service: from the actual send";
   const dropped = group.dropped > 0 ? droppedNote(group.dropped) : "";
   const totals = totalsNote(group, group.dropped > 0 ? `, ${formatCount(group.dropped)} dropped` : "");
-  return [table, legend, dropped, ...verdictLines(pointVerdict(runs)), totals, lag, errorNote(group.errors)].filter(Boolean).join("\n");
+  return [table, legend, dropped, ...verdictLines(pointVerdict(runs)), totals, lag, errorNote(group)].filter(Boolean).join("\n");
 }
 
 /** An unsustained point in words: what fell short, then who was the limit and why. */

@@ -2,7 +2,7 @@ import { decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.t
 import { mergeTimelines } from "./intervals.ts";
 import { timelineFields } from "./run-result.ts";
 import type { LatencyMs, RunResult } from "./result.ts";
-import { addErrors, latencyMs } from "./summary.ts";
+import { addErrors, latencyMs, sumCounts } from "./summary.ts";
 
 /**
  * Combines runs measured at the same time by several load generators (threads, or machines
@@ -21,8 +21,6 @@ export function mergeConcurrentRuns(runs: readonly RunResult[], alignIntervalsBy
   const latency = mergeHistograms(runs.map((run) => decodeHistogram(run.histogram)));
   const serviceHistograms = runs.flatMap((run) => (run.serviceHistogram ? [run.serviceHistogram] : []));
   const service = serviceHistograms.length === runs.length ? mergeHistograms(serviceHistograms.map(decodeHistogram)) : null;
-  const statuses: Record<string, number> = {};
-  for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
   const lags = runs.flatMap((run) => (run.schedulerLagMs ? [run.schedulerLagMs] : []));
   const timeline = runs.every((run) => run.intervals && run.startedAt)
     ? mergeTimelines(runs.map((run) => ({ startedAtMs: Date.parse(run.startedAt!), intervals: run.intervals! })), alignIntervalsByTime)
@@ -39,7 +37,9 @@ export function mergeConcurrentRuns(runs: readonly RunResult[], alignIntervalsBy
     ok: sum((run) => run.ok),
     dropped: sum((run) => run.dropped),
     errors: runs.map((run) => run.errors).reduce(addErrors),
-    statuses,
+    parseErrors: sumCounts(runs.map((run) => run.parseErrors)),
+    retried: sum((run) => run.retried ?? 0),
+    statuses: sumCounts(runs.map((run) => run.statuses)),
     throughputRps: sum((run) => run.throughputRps),
     achievedRps: sumOrNull((run) => run.achievedRps),
     latencyMs: latencyMs(latency),

@@ -69,6 +69,13 @@ export function addErrors(a: ErrorCounts, b: ErrorCounts): ErrorCounts {
   return sum;
 }
 
+/** Counts by name (statuses, parse-error reasons) of several runs added up; absent ones count nothing. */
+export function sumCounts(records: readonly (Record<string, number> | undefined)[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const record of records) for (const [name, count] of Object.entries(record ?? {})) sum[name] = (sum[name] ?? 0) + count;
+  return sum;
+}
+
 export function totalErrors(errors: ErrorCounts): number {
   let total = 0;
   for (const kind of ERROR_KINDS) total += errors[kind];
@@ -85,7 +92,7 @@ export type LatencySpreadMs = Record<keyof LatencyMs, Spread>;
  * of every request of every repeat together — the distribution behind the whole point.
  */
 /** Which point, and its counts summed over the repeats: the same fields as a run's. */
-type PointCounts = Pick<RunResult, "phase" | "concurrency" | "targetRps" | "requests" | "ok" | "dropped" | "errors" | "statuses">;
+type PointCounts = Pick<RunResult, "phase" | "concurrency" | "targetRps" | "requests" | "ok" | "dropped" | "errors" | "statuses" | "parseErrors" | "retried">;
 
 export interface GroupSummary extends PointCounts {
   repeats: number;
@@ -136,11 +143,7 @@ function summarizeGroup(runs: RunResult[]): GroupSummary {
   const mergedHistogram = mergeHistograms(runs.map((run) => decodeHistogram(run.histogram)));
 
   let errors = zeroErrors();
-  const statuses: Record<string, number> = {};
-  for (const run of runs) {
-    errors = addErrors(errors, run.errors);
-    for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
-  }
+  for (const run of runs) errors = addErrors(errors, run.errors);
 
   return {
     phase: first.phase,
@@ -151,7 +154,9 @@ function summarizeGroup(runs: RunResult[]): GroupSummary {
     ok: sum(runs.map((run) => run.ok)),
     dropped: sum(runs.map((run) => run.dropped)),
     errors,
-    statuses,
+    parseErrors: sumCounts(runs.map((run) => run.parseErrors)),
+    retried: sum(runs.map((run) => run.retried ?? 0)),
+    statuses: sumCounts(runs.map((run) => run.statuses)),
     throughputRps: median(throughputs),
     throughputRpsSpread: spread(throughputs),
     achievedRps: achieved ? median(achieved) : null,

@@ -246,6 +246,17 @@ describe("summarizeRepeats", () => {
     expect(group!.statuses).toEqual({ "200": 5, "503": 2 });
   });
 
+  test("parse errors by reason and retried requests are summed over the repeats; older runs have none", () => {
+    const runs = [
+      { ...run({ concurrency: 3, throughputRps: 1, valuesUs: [1], errors: { parse: 3 } }), parseErrors: { "bad status line": 2, "bad chunk size": 1 }, retried: 4 },
+      { ...run({ concurrency: 3, throughputRps: 1, valuesUs: [1], errors: { parse: 1 } }), parseErrors: { "bad status line": 1 }, retried: 1 },
+      run({ concurrency: 3, throughputRps: 1, valuesUs: [1] }),
+    ];
+    const [group] = summarizeRepeats(runs);
+    expect(group!.parseErrors).toEqual({ "bad status line": 3, "bad chunk size": 1 });
+    expect(group!.retried).toBe(5);
+  });
+
   test("the merged histogram is exactly all repeats' requests together", () => {
     const repeatValues = [
       [100, 200, 300, 40_000],
