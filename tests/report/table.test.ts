@@ -37,11 +37,11 @@ describe("the error note under a table", () => {
     expect(note).toContain("retried 7 (sent again after the server closed their connection)");
   });
 
-  test("nothing retried, no errors: no note but the range", () => {
+  test("nothing retried, no errors: neither is noted", () => {
     const run = closedRun({ parseErrors: {}, retried: 0 });
     const [group] = summarizeRepeats([run]);
     const note = closedTable([run], group!).split("\n").at(-1)!;
-    expect(note).not.toContain("errors");
+    expect(note).not.toContain("errors:");
     expect(note).not.toContain("retried");
   });
 });
