@@ -230,7 +230,7 @@ describe("request-target (RFC 9112 §3.2, RFC 3986 §3)", () => {
   });
 });
 
-describe("a bare LF ending a line of the head: the server refuses, the client reads it as a line end", () => {
+describe("a bare LF ending a line of the head: the server refuses (a bare CR too), the client reads it as a line end", () => {
   // The server: one request hidden in a field value, for a proxy that reads LF as part of the value.
   const server = [
     "GET / HTTP/1.1\r\nHost: x\r\nDummy: x\nContent-Length: 23\r\n\r\nGET / HTTP/1.1\r\nX: y\r\n\r\n",
@@ -239,6 +239,8 @@ describe("a bare LF ending a line of the head: the server refuses, the client re
     "GET / HTTP/1.1\r\nHost: x\r\n\n",
     "GET / HTTP/1.1\nHost: x\n\n",
     "\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    "\rGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: x\r\nX: a\rContent-Length: 1\r\n\r\n",
     `${GET}\n${GET}`,
   ];
   for (const text of server) {
