@@ -9,7 +9,13 @@
  *
  * Framing follows RFC 9112 §6.3, in its order: responses to HEAD and 1xx/204/304 responses have no
  * body; then Transfer-Encoding (chunked when chunked is the final coding, otherwise read until close);
- * then Content-Length; then the body runs until the server closes the connection.
+ * then Content-Length; then the body runs until the server closes the connection. The body is
+ * framed by the decoder the server's request parser uses too (src/http/body.ts).
+ *
+ * In the head, a bare LF is taken as a line end, as RFC 9112 §2.2 allows. The server refuses it,
+ * because a proxy in front of it may read the LF as part of a value and so see other requests than
+ * it does; a response goes no further than the engine, so no one can read it differently, and
+ * refusing would only turn a quirky server's answers into errors. Chunked framing needs CRLF.
  */
 
 import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, FIELD_TEXT, DQUOTE, BACKSLASH, EQUALS, QDTEXT, bytesOf, isDigit, lower } from "../http/bytes.ts";
