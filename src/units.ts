@@ -75,8 +75,9 @@ export function formatCount(n: number): string {
  */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return "—";
-  if (ms >= 100) return formatCount(ms);
-  return ms.toFixed(ms >= 10 ? 1 : ms >= 1 ? 2 : 3);
+  // The thresholds are where rounding carries over, so 99.96 prints as 100, not 100.0.
+  if (ms >= 99.95) return formatCount(ms);
+  return ms.toFixed(ms >= 9.995 ? 1 : ms >= 0.9995 ? 2 : 3);
 }
 
 /** A latency in words, with its unit: `1.23 ms`, `340 ms`, and seconds from ten seconds on (`12.3 s`). */

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { encodeHistogram, LatencyRecorder } from "../../src/stats/histogram.ts";
 import type { RunResult } from "../../src/stats/result.ts";
-import { closedTable } from "../../src/report/table.ts";
+import { closedTable, openTable, renderTable, sweepTable, verdictLines } from "../../src/report/table.ts";
 import { latencyMs, summarizeRepeats, zeroErrors } from "../../src/stats/summary.ts";
+import { run, sweepDocument } from "../support/documents.ts";
 
 function closedRun(extra: Partial<RunResult>): RunResult {
   const recorder = new LatencyRecorder();
@@ -44,4 +45,86 @@ describe("the error note under a table", () => {
     expect(note).not.toContain("errors:");
     expect(note).not.toContain("retried");
   });
+});
+
+const lines = (text: string) => text.split("\n");
+const cells = (line: string) => line.trim().split(/\s{2,}/);
+
+describe("renderTable", () => {
+  test("the first column left-aligned, the others right-aligned, two spaces apart", () => {
+    expect(renderTable(["a", "bb"], [["xyz", "1"], ["q", "22"]])).toBe("a    bb\nxyz   1\nq    22");
+  });
+});
+
+describe("closedTable", () => {
+  // Three repeats of 230,394 / 235,178 / 251,097 requests, errors 155 / 0 / 0: the median is 235,178 and 0.
+  const runs: RunResult[] = [230_394, 235_178, 251_097].map((requests, i) => ({
+    ...run({ phase: "closed", concurrency: 200, repeat: i + 1, lowUs: 100, highUs: 900, throughputRps: 100_000 + i }),
+    requests,
+    errors: { ...run({ phase: "closed", concurrency: 200, lowUs: 1, highUs: 2, throughputRps: 1 }).errors, closed: i === 0 ? 155 : 0 },
+  }));
+  const [group] = summarizeRepeats(runs);
+  const text = closedTable(runs, group!);
+
+  test("the row labelled median shows medians, not means", () => {
+    const median = cells(lines(text).find((line) => line.startsWith("median"))!);
+    expect(median.slice(0, 4)).toEqual(["median", "235,178", "0", "100,001"]);
+  });
+
+  test("totals are labelled as totals", () => {
+    expect(text).toContain("total over 3 repeats: 716,669 requests, 155 errors");
+    expect(text).toContain("errors: closed 155");
+  });
+
+  test("one row per repeat, with the percentiles formatted as every view formats them", () => {
+    const rows = lines(text).filter((line) => line.startsWith("#"));
+    expect(rows.map((row) => cells(row)[0])).toEqual(["#1", "#2", "#3"]);
+    expect(cells(rows[0]!)[4]).toMatch(/^\d\.\d{3}$/);
+  });
+});
+
+describe("openTable", () => {
+  const level = (extra: Partial<RunResult>, repeat: number): RunResult => ({
+    ...run({ phase: "open", concurrency: 100, targetRps: 10_000, repeat, lowUs: 100, highUs: 900, throughputRps: 10_000 }),
+    sent: 100_000,
+    ...extra,
+  });
+
+  test("a sustained rate says yes, and nothing about drops", () => {
+    const runs = [level({}, 1), level({}, 2)];
+    const text = openTable(runs, summarizeRepeats(runs)[0]!);
+    expect(lines(text)[0]).toContain("sustained");
+    expect(cells(lines(text).find((line) => line.startsWith("median latency"))!)[2]).toBe("yes");
+    expect(text).not.toContain("dropped request");
+    expect(text).not.toContain("NOT SUSTAINED");
+  });
+
+  test("an unsustained rate: NO in the table, why in words, the limit, and the percentiles said to exclude the dropped", () => {
+    const runs = [level({ achievedRps: 6_000, dropped: 70_000, serviceTimeMs: { min: 0.05, mean: 40, p50: 40, p90: 50, p99: 60, p999: 70, max: 80 } }, 1)];
+    const text = openTable(runs, summarizeRepeats(runs)[0]!);
+    expect(cells(lines(text).find((line) => line.startsWith("#1 latency"))!)[2]).toBe("NO");
+    expect(text).toContain("percentiles exclude 70,000 dropped requests (never sent, so never timed)");
+    expect(text).toContain("NOT SUSTAINED: could not sustain 10,000 req/s: achieved 6,000 req/s (60% of the target), 41% of scheduled requests were never sent");
+    expect(text).toContain("the limit: the server\n  server: service time rose to p50 40.0 ms");
+    expect(text).toContain("total over 1 repeat: 2,000 requests, 0 errors, 70,000 dropped");
+  });
+
+  test("the median row of an open point shows medians of its repeats", () => {
+    const runs = [level({ dropped: 10 }, 1), level({ dropped: 20 }, 2), level({ dropped: 600 }, 3)];
+    const median = cells(lines(openTable(runs, summarizeRepeats(runs)[0]!)).find((line) => line.startsWith("median latency"))!);
+    expect(median[4]).toBe("20");
+  });
+});
+
+test("verdictLines: nothing for a sustained point or a closed one", () => {
+  expect(verdictLines(null)).toEqual([]);
+  expect(verdictLines({ sustained: true, shortfall: [] })).toEqual([]);
+});
+
+test("sweepTable marks the best and the knee and says them in words", () => {
+  const document = sweepDocument();
+  const text = sweepTable(document.summary.groups, document.summary.sweep!);
+  expect(lines(text)).toHaveLength(document.summary.groups.length + 1 + 2);
+  expect(text).toMatch(/best: [\d,]+ req\/s at concurrency \d+; knee: concurrency \d+ already reaches/);
+  expect(text).toContain(document.summary.sweep!.slo!.point ? "capacity within p99 ≤ 2 ms" : "no concurrency met p99 ≤ 2 ms");
 });
