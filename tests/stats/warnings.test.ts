@@ -16,6 +16,10 @@ describe("measurementWarnings", () => {
     expect(measurementWarnings(closed(1000))).toEqual(["repeat 1 at concurrency 200 recorded 2,000 latencies: its p99.9 rests on 2 of them (10,000 give it 10)"]);
   });
 
+  test("a repeat timed to last a second, its last response just before the end, is not called short", () => {
+    expect(measurementWarnings(closed(1000, { ok: 10_000, durationS: 0.998 }))).toEqual([]);
+  });
+
   test("enough latencies and long enough: nothing to say", () => {
     expect(measurementWarnings(closed(1000, { ok: 10_000 }))).toEqual([]);
   });
