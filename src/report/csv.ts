@@ -4,6 +4,8 @@ import { totalErrors } from "../stats/summary.ts";
 export const CSV_COLUMNS = [
   "batch_ts", "phase", "profile", "url", "concurrency", "target_rps", "achieved_rps", "throughput_rps", "repeats",
   "requests", "ok", "errors", "dropped", "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
+  // Appended after the contract's columns, never inserted: open loop only, empty in closed loop.
+  "sustained",
 ] as const;
 
 export interface CsvContext {
@@ -45,6 +47,7 @@ export function csvRow(group: GroupSummary, context: CsvContext): string {
     latency.p99,
     latency.p999,
     latency.max,
+    group.sustained === null ? null : String(group.sustained),
   ];
   return cells.map(csvField).join(",");
 }

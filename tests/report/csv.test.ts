@@ -5,9 +5,9 @@ import { LatencyRecorder, encodeHistogram } from "../../src/stats/histogram.ts";
 import { latencyMs, zeroErrors } from "../../src/stats/summary.ts";
 import type { RunResult } from "../../src/stats/result.ts";
 
-test("the header is exactly the contract's columns, in order", () => {
+test("the header is exactly the contract's columns, in order, then the appended ones", () => {
   expect(CSV_COLUMNS.join(",")).toBe(
-    "batch_ts,phase,profile,url,concurrency,target_rps,achieved_rps,throughput_rps,repeats,requests,ok,errors,dropped,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms",
+    "batch_ts,phase,profile,url,concurrency,target_rps,achieved_rps,throughput_rps,repeats,requests,ok,errors,dropped,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,sustained",
   );
 });
 
@@ -47,5 +47,5 @@ test("one row per measured point, numbers without units, CRLF line ends", () => 
   const lines = text.split("\r\n");
   expect(lines).toHaveLength(3);
   expect(lines[2]).toBe("");
-  expect(lines[1]).toBe('2026-01-01T00:00:00.000Z,closed,,"http://127.0.0.1:1/?a=1,2",4,,,3,1,3,3,0,0,0.2,0.2,0.3,0.3,0.3,0.3');
+  expect(lines[1]).toBe('2026-01-01T00:00:00.000Z,closed,,"http://127.0.0.1:1/?a=1,2",4,,,3,1,3,3,0,0,0.2,0.2,0.3,0.3,0.3,0.3,');
 });

@@ -219,6 +219,19 @@ describe("renderHtmlReport", () => {
     for (const level of ["50%", "90%", "110%"]) expect(html).toContain(`at ${level} of capacity`);
   });
 
+  test("preset: each open level's verdict beside the table, the unsustained one in words, and the dropped requests the percentiles leave out", () => {
+    const html = renderHtmlReport(DOCUMENTS.preset);
+    const verdicts = /<ul class="verdicts">(.*?)<\/ul>/s.exec(html)![1]!;
+    const items = [...verdicts.matchAll(/<li class="(\w*)">(.*?)<\/li>/gs)];
+    expect(items).toHaveLength(3);
+    expect(items.slice(0, 2).map(([, cls, text]) => [cls, /: sustained [\d,]+ req\/s$/.test(text!)])).toEqual([["", true], ["", true]]);
+    const [, cls, text] = items[2]!;
+    expect(cls).toBe("bad");
+    expect(text).toContain("NOT SUSTAINED: could not sustain");
+    expect(text).toContain("percentiles exclude 4,000 dropped requests (never sent, so never timed)");
+    expect(html).toContain("not sustained");
+  });
+
   test("the results table shows each group's numbers from the document", async () => {
     for (const document of [DOCUMENTS.closed, DOCUMENTS.open, DOCUMENTS.preset]) {
       const [header, ...rows] = (await parse(renderHtmlReport(document))).groupsTable;
