@@ -15,6 +15,7 @@ const LAYERS: Record<string, number> = {
   config: 2,
   report: 2,
   client: 1,
+  workload: 1,
   server: 1,
   stats: 1,
   http: 0,

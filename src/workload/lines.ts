@@ -1,0 +1,55 @@
+import { checkName, checkWeight, type Place } from "./target-spec.ts";
+
+/**
+ * The lines of a targets file, one at a time and trimmed, with the line number kept in `place`
+ * for messages. A line may end in LF or CRLF. Walking the text by index keeps a million-line file
+ * from becoming a million-element array.
+ */
+export class Lines {
+  private at = 0;
+  private lastAt = 0;
+
+  constructor(
+    private readonly text: string,
+    readonly place: Place,
+  ) {}
+
+  /** The next line, trimmed, or null after the last one. */
+  next(): string | null {
+    if (this.at >= this.text.length) return null;
+    const end = this.text.indexOf("\n", this.at);
+    const stop = end < 0 ? this.text.length : end;
+    const line = this.text.slice(this.at, stop).trim();
+    this.lastAt = this.at;
+    this.at = stop + 1;
+    this.place.line++;
+    return line;
+  }
+
+  /** Reads the line just read again on the next call. */
+  back(): void {
+    this.at = this.lastAt;
+    this.place.line--;
+  }
+}
+
+/** What comment lines say about the target they belong to: `# @name login`, `# @weight 5`. */
+export class Extensions {
+  name: string | null = null;
+  weight = 1;
+
+  /** Takes an extension from a comment line; any other comment says nothing. */
+  read(place: Place, comment: string): void {
+    const match = /^#\s*@(\S*)\s*(.*)$/.exec(comment);
+    if (match === null) return;
+    const [, key, value] = match;
+    if (key === "name") this.name = checkName(place, value!);
+    else if (key === "weight") this.weight = checkWeight(place, value!);
+    else place.fail(`expected "# @name NAME" or "# @weight N", got ${JSON.stringify(comment)}`);
+  }
+
+  reset(): void {
+    this.name = null;
+    this.weight = 1;
+  }
+}

@@ -1,0 +1,194 @@
+import { UsageError } from "../errors.ts";
+import { encodeRequest } from "./encode.ts";
+import { RAND, SEQ, writeRandomDigits, writeSeq, writeUuid, type RandomSource } from "./placeholders.ts";
+import type { TargetSpec } from "./target-spec.ts";
+
+/**
+ * Every target of a workload encoded once, at start-up, into one buffer: request i is
+ * `bytes[offsets[i], offsets[i + 1])`. Sending target i is writing that range (after `Patcher`
+ * filled its placeholders): no string, no object, no copy per request.
+ */
+
+/** Where a target's requests go. Targets of one origin can share connections. */
+export interface Origin {
+  tls: boolean;
+  hostname: string;
+  port: number;
+}
+
+export const DEFAULT_MAX_POOL_BYTES = 1 << 30;
+
+export class RequestPool {
+  constructor(
+    /** All requests, back to back. */
+    readonly bytes: Uint8Array,
+    /** count + 1 entries: request i starts at offsets[i] and ends at offsets[i + 1]. */
+    readonly offsets: Uint32Array,
+    /** count + 1 entries: target i's placeholders are patches[patchStart[i], patchStart[i + 1]). */
+    readonly patchStart: Uint32Array,
+    /** Three numbers per placeholder: its position in `bytes`, its kind and its width. */
+    readonly patches: Uint32Array,
+    readonly weights: Uint32Array,
+    /** 1 where the method is HEAD: the response has no body whatever its fields say. */
+    readonly head: Uint8Array,
+    readonly origins: readonly Origin[],
+    readonly originOf: Uint32Array,
+    readonly names: readonly string[],
+    /** Index into `names`, -1 for a target without a name. */
+    readonly nameOf: Int32Array,
+  ) {}
+
+  get count(): number {
+    return this.weights.length;
+  }
+
+  /** One request's bytes, for tests and set-up; the hot path writes `bytes` from `offsets` instead. */
+  request(i: number): Uint8Array {
+    return this.bytes.subarray(this.offsets[i], this.offsets[i + 1]);
+  }
+}
+
+/** A Uint32Array that grows: a million targets cost 4 bytes each per table, not an 8-byte JS slot. */
+class U32List {
+  data = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  done(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+export class PoolBuilder {
+  private bytes = new Uint8Array(64 * 1024);
+  private used = 0;
+  private readonly offsets = new U32List();
+  private readonly patchStart = new U32List();
+  private readonly patches = new U32List();
+  private readonly weights = new U32List();
+  private readonly head = new U32List();
+  private readonly originOf = new U32List();
+  private readonly nameOf = new U32List();
+  private readonly origins: Origin[] = [];
+  private readonly originIndex = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly nameIndex = new Map<string, number>();
+  /** Reused for every target's placeholder positions. */
+  private readonly found: number[] = [];
+
+  constructor(
+    private readonly keepAlive: boolean,
+    private readonly maxPoolBytes = DEFAULT_MAX_POOL_BYTES,
+  ) {
+    this.offsets.push(0);
+    this.patchStart.push(0);
+  }
+
+  add(spec: TargetSpec): void {
+    this.found.length = 0;
+    const request = encodeRequest(spec, this.keepAlive, this.found);
+    this.reserve(request.length);
+    const at = this.used;
+    for (let i = 0; i < request.length; i++) this.bytes[at + i] = request.charCodeAt(i);
+    this.used += request.length;
+    this.offsets.push(this.used);
+    for (let i = 0; i < this.found.length; i += 3) {
+      this.patches.push(at + this.found[i]!);
+      this.patches.push(this.found[i + 1]!);
+      this.patches.push(this.found[i + 2]!);
+    }
+    this.patchStart.push(this.patches.length);
+    this.weights.push(spec.weight);
+    this.head.push(spec.method === "HEAD" ? 1 : 0);
+    const { tls, hostname, port } = spec.url;
+    this.originOf.push(indexOf(this.originIndex, `${tls ? "https" : "http"}://${hostname}:${port}`, () => this.origins.push({ tls, hostname, port })));
+    this.nameOf.push(spec.name === null ? 0xffffffff : indexOf(this.nameIndex, spec.name, () => this.names.push(spec.name!)));
+  }
+
+  build(): RequestPool {
+    return new RequestPool(
+      this.bytes.slice(0, this.used),
+      this.offsets.done(),
+      this.patchStart.done(),
+      this.patches.done(),
+      this.weights.done(),
+      Uint8Array.from(this.head.done()),
+      this.origins,
+      this.originOf.done(),
+      this.names,
+      new Int32Array(this.nameOf.done().buffer),
+    );
+  }
+
+  private reserve(length: number): void {
+    const need = this.used + length;
+    if (need > this.maxPoolBytes) {
+      throw new UsageError(
+        `--max-pool: the targets take more than ${mib(this.maxPoolBytes)} encoded (${this.offsets.length.toLocaleString("en-US")} targets read so far); raise --max-pool or use fewer or smaller targets`,
+      );
+    }
+    if (need <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.min(Math.max(need, this.bytes.length * 2), this.maxPoolBytes));
+    grown.set(this.bytes.subarray(0, this.used));
+    this.bytes = grown;
+  }
+}
+
+function indexOf(index: Map<string, number>, key: string, add: () => void): number {
+  let i = index.get(key);
+  if (i === undefined) {
+    i = index.size;
+    index.set(key, i);
+    add();
+  }
+  return i;
+}
+
+const mib = (bytes: number) => `${(bytes / (1 << 20)).toLocaleString("en-US", { maximumFractionDigits: 1 })} MiB`;
+
+/**
+ * Fills a target's placeholders before each send, in place in the pool's buffer: `{{seq}}` from
+ * a counter (`first`, then every `step`: threads can take interleaved counters and never repeat
+ * one another), `{{rand:N}}` and `{{uuid}}` from the PRNG. Each request that has placeholders
+ * takes the next counter value; all of its `{{seq}}` get the same one.
+ *
+ * The bytes are shared by every connection: a request must be written (or its unwritten tail
+ * copied) before the same target is patched again.
+ */
+export class Patcher {
+  private seq: number;
+
+  constructor(
+    private readonly pool: RequestPool,
+    private readonly random: RandomSource,
+    first = 0,
+    private readonly step = 1,
+  ) {
+    this.seq = first;
+  }
+
+  patch(i: number): void {
+    const { patches, patchStart, bytes } = this.pool;
+    const from = patchStart[i]!;
+    const to = patchStart[i + 1]!;
+    if (from === to) return;
+    const seq = this.seq;
+    this.seq = seq + this.step;
+    for (let p = from; p < to; p += 3) {
+      const at = patches[p]!;
+      const kind = patches[p + 1]!;
+      const width = patches[p + 2]!;
+      if (kind === SEQ) writeSeq(bytes, at, width, seq);
+      else if (kind === RAND) writeRandomDigits(bytes, at, width, this.random);
+      else writeUuid(bytes, at, this.random);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { Extensions, Lines } from "./lines.ts";
+import { checkUrl, type Place, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
+
+/**
+ * oha's URL list: one URL per line, each sent with the command line's method, headers and body.
+ * Blank lines and `#` comments are skipped; `# @name` and `# @weight` apply to the next URL.
+ */
+export function readUrlList(text: string, place: Place, defaults: TargetDefaults, emit: (target: TargetSpec) => void): void {
+  const lines = new Lines(text, place);
+  const extensions = new Extensions();
+  for (let line = lines.next(); line !== null; line = lines.next()) {
+    if (line === "") continue;
+    if (line.startsWith("#")) {
+      extensions.read(place, line);
+      continue;
+    }
+    const { method, headers, body } = defaults;
+    emit({ method, url: checkUrl(place, line), headers, body, name: extensions.name, weight: extensions.weight });
+    extensions.reset();
+  }
+}
