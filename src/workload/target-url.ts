@@ -22,8 +22,8 @@ export interface TargetUrl {
   authorization: string | null;
 }
 
-/** Bytes of a path or query sent as they are: visible ASCII but `"<>\^`{|}` (RFC 3986 §2). */
-const UNSAFE_IN_TARGET = /[^!#-;=?-[\]_a-z~]/;
+/** Bytes of a path or query sent as they are (RFC 3986 §3.3–3.4, with "%" of encodings already made). */
+const UNSAFE_IN_TARGET = /[^!$-;=?-Z_a-z~]/;
 
 /** The parts of an absolute http(s) URL, or null when it is not one. */
 export function parseTargetUrl(href: string): TargetUrl | null {

@@ -70,7 +70,7 @@ describe("a target's URL", () => {
     ["http://a?x=1", "a", 80, "/?x=1"],
     ["https://A.example:8443/p/../q?r#frag", "A.example:8443", 8443, "/p/../q?r"],
     ["http://[::1]:8080/x", "[::1]:8080", 8080, "/x"],
-    ['http://a/é%20"quote"|^', "a", 80, "/%C3%A9%20%22quote%22%7C%5E"],
+    ['http://a/é%20"quote"|^[1]', "a", 80, "/%C3%A9%20%22quote%22%7C%5E%5B1%5D"],
     ["http://a/{{seq}}/{x}?q={{uuid}}", "a", 80, "/{{seq}}/%7Bx%7D?q={{uuid}}"],
   ] as const)("%s: Host %s, port %d, request-target %s", (href, host, port, target) => {
     const url = parseTargetUrl(href);
