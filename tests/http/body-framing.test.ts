@@ -4,6 +4,7 @@
  * and both must come to the same verdict. Chunked framing follows RFC 9112 §7.1 to the letter.
  */
 import { describe, expect, test } from "bun:test";
+import { MAX_CHUNK_LINE_BYTES } from "../../src/http/body.ts";
 import { LIMIT_BYTES, clientVerdict, serverVerdict, type Verdict } from "./parsers.ts";
 
 const CHUNKED = "Transfer-Encoding: chunked";
@@ -117,8 +118,10 @@ const cases: Case[] = [
   ["a trailer section at the limit", CHUNKED, `0\r\n${trailersOf(LIMIT_BYTES)}`, "framed"],
   ["a trailer section one byte over the limit", CHUNKED, `0\r\n${trailersOf(LIMIT_BYTES + 1)}`, "too large"],
   ["many small trailer fields over the limit", CHUNKED, `0\r\n${"X-T: 1\r\n".repeat(200)}\r\n`, "too large"],
-  ["a chunk-size line at 4096 bytes", CHUNKED, `5;${"e".repeat(4096 - 4)}\r\nhello\r\n0\r\n\r\n`, "framed"],
-  ["a chunk-size line over 4096 bytes", CHUNKED, `5;${"e".repeat(4096 - 3)}\r\nhello\r\n0\r\n\r\n`, "invalid"],
+  // The limit counts the whole line, CRLF included: "5;" + name + CRLF.
+  ["a chunk-size line at the limit", CHUNKED, `5;${"e".repeat(MAX_CHUNK_LINE_BYTES - 4)}\r\nhello\r\n0\r\n\r\n`, "framed"],
+  ["a chunk-size line one byte over the limit", CHUNKED, `5;${"e".repeat(MAX_CHUNK_LINE_BYTES - 3)}\r\nhello\r\n0\r\n\r\n`, "invalid"],
+  ["leading zeros past the line limit", CHUNKED, `${"0".repeat(MAX_CHUNK_LINE_BYTES)}5\r\nhello\r\n0\r\n\r\n`, "invalid"],
 ];
 
 describe("body framing: the same verdict from the server's and the client's parser", () => {
