@@ -540,8 +540,8 @@ function direction(kind: string): "strict" | "lenient" | "different" {
  */
 const DECIDED: { side?: Side; way?: "strict" | "lenient" | "different"; test: (text: string, kind: string) => boolean; why: string }[] = [
   {
-    test: (text) => /^CONNECT /m.test(text),
-    why: "CONNECT: llhttp hands the connection to a tunnel after the head; ours frames it as any request (the server does not tunnel, RFC 9110 §9.3.6)",
+    test: (text) => /CONNECT [^\r\n ]+ HTTP\//.test(text),
+    why: "CONNECT: the server does not tunnel and refuses it with 501 at the end of its head (RFC 9110 §9.3.6); llhttp hands the connection to a tunnel there",
   },
   {
     side: "request",
