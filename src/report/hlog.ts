@@ -68,6 +68,8 @@ export interface HlogCut {
   /** The span the chosen intervals cover, seconds from BaseTime (NaN when none). */
   firstS: number;
   lastS: number;
+  /** Every tag the log has ("" for untagged lines), in order of appearance. */
+  tags: string[];
 }
 
 /**
@@ -80,6 +82,7 @@ export function cutHlog(text: string, window: HlogWindow): HlogCut {
   let intervalsOfTag = 0;
   let firstS = Number.NaN;
   let lastS = Number.NaN;
+  const tags = new Set<string>();
   text.split(/\r?\n/).forEach((line, index) => {
     if (line === "" || line.startsWith("#") || line.startsWith('"')) return;
     const fields = line.split(",");
@@ -90,6 +93,7 @@ export function cutHlog(text: string, window: HlogWindow): HlogCut {
     if (fields.length !== 4 || !Number.isFinite(startS) || !Number.isFinite(lengthS)) {
       throw new Error(`line ${index + 1}: not an interval line (expected [Tag=…,]start,length,max,histogram)`);
     }
+    tags.add(tag);
     if (tag !== window.tag) return;
     intervalsOfTag++;
     // A tiny allowance: timestamps are written with millisecond precision.
@@ -102,5 +106,5 @@ export function cutHlog(text: string, window: HlogWindow): HlogCut {
     if (!(firstS <= startS)) firstS = startS;
     if (!(lastS >= startS + lengthS)) lastS = startS + lengthS;
   });
-  return { histogram: mergeHistograms(chosen), intervals: chosen.length, intervalsOfTag, firstS, lastS };
+  return { histogram: mergeHistograms(chosen), intervals: chosen.length, intervalsOfTag, firstS, lastS, tags: [...tags] };
 }
