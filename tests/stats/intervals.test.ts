@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { decodeHistogram, encodeHistogram, mergeHistograms } from "../../src/stats/histogram.ts";
 import { IntervalCutter, mergeTimelines } from "../../src/stats/intervals.ts";
+import { mergeDocuments, type NamedDocument } from "../../src/stats/merge-documents.ts";
 import type { Interval } from "../../src/stats/result.ts";
 import { Tally } from "../../src/stats/tally.ts";
+import { openDocument } from "../support/documents.ts";
 import { seededRandom } from "../support/random.ts";
 
 /** The exact sum of some intervals' histograms, as encoded text (equal data encodes to equal bytes). */
@@ -132,5 +134,45 @@ describe("mergeTimelines", () => {
     ]);
     expect(merged.intervals[0]!.serviceHistogram).toBeUndefined();
     expect(merged.intervals[0]!.requests).toBe(2 * open.requests);
+  });
+});
+
+describe("merging documents with intervals", () => {
+  /** A generator's document: one open run whose intervals are a recorded run's, started at `startMs`. */
+  function generator(seed: number, startMs: number): NamedDocument {
+    const { cutter } = recordedRun(seed);
+    const document = openDocument();
+    document.runs = [{ ...document.runs[0]!, startedAt: new Date(startMs).toISOString(), intervals: cutter.intervals }];
+    document.startedAt = new Date(startMs).toISOString();
+    return { name: `gen-${seed}.json`, document };
+  }
+
+  test("generators started together: their intervals added index by index", () => {
+    const a = generator(11, 1_000_000);
+    const b = generator(12, 1_000_004);
+    const outcome = mergeDocuments([a, b]);
+    if (!outcome.ok) throw new Error(outcome.problem);
+    const [run] = outcome.document.runs;
+    expect(run!.startedAt).toBe(new Date(1_000_000).toISOString());
+    expect(run!.intervals).toHaveLength(10);
+    const [x, y] = [a.document.runs[0]!.intervals!, b.document.runs[0]!.intervals!];
+    run!.intervals!.forEach((interval, k) => {
+      expect(interval.requests).toBe(x[k]!.requests + y[k]!.requests);
+      expect(interval.histogram).toBe(sumOf([x[k]!.histogram, y[k]!.histogram]));
+    });
+  });
+
+  test("a generator that started two intervals later lands two intervals later", () => {
+    const a = generator(13, 1_000_000);
+    const b = generator(14, 1_002_000);
+    const outcome = mergeDocuments([a, b]);
+    if (!outcome.ok) throw new Error(outcome.problem);
+    const merged = outcome.document.runs[0]!.intervals!;
+    const [x, y] = [a.document.runs[0]!.intervals!, b.document.runs[0]!.intervals!];
+    expect(merged).toHaveLength(12);
+    expect(merged[1]!.requests).toBe(x[1]!.requests);
+    expect(merged[2]!.requests).toBe(x[2]!.requests + y[0]!.requests);
+    expect(merged[11]!.requests).toBe(y[9]!.requests);
+    expect(merged[11]!.startS).toBeCloseTo(2 + y[9]!.startS, 6);
   });
 });
