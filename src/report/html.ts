@@ -17,6 +17,7 @@ import { droppedNote } from "../stats/warnings.ts";
 import { verdictLines } from "./table.ts";
 import { formatCount, formatMs } from "../units.ts";
 import { compact, esc, lineChart } from "./svg-chart.ts";
+import { timeFigures } from "./time-chart.ts";
 import type { Axis, Chart, Guide, Mark, Point, Series, Tick } from "./svg-chart.ts";
 
 export function renderHtmlReport(document: ResultDocument): string {
@@ -183,6 +184,7 @@ function charts(document: ResultDocument): string {
   if (curveGroups.length > 0) figures.push(percentileChart(document, curveGroups));
   if (sweepGroups.length >= 2) figures.push(...sweepCharts(document, sweepGroups));
   if (openGroups.length >= 2) figures.push(...offeredLoadCharts(document, openGroups));
+  for (const time of timeFigures(document, (group) => pointName(group, document))) figures.push(figure(time.title, time.caption, false, time.chart));
   if (figures.length === 0) return "";
   return `<section><h2>Charts</h2><div class="charts">${figures.join("\n")}</div></section>`;
 }

@@ -1,0 +1,96 @@
+/**
+ * The report's charts over time, from the runs' intervals: for each measured point, latency
+ * (p50, p99, max) and rates (achieved, target, errors, drops) interval by interval, its repeats
+ * placed at their real start. This is where warm-up, GC pauses, a filling cache or a server that
+ * tips into overload show, which no summary over a whole run can.
+ */
+import type { ResultDocument } from "../stats/document.ts";
+import type { Interval, RunResult } from "../stats/result.ts";
+import type { GroupSummary } from "../stats/summary.ts";
+import { totalErrors } from "../stats/summary.ts";
+import { compact } from "./svg-chart.ts";
+import type { Chart, Guide, Point } from "./svg-chart.ts";
+
+export interface TimeFigure {
+  title: string;
+  caption: string;
+  chart: Chart;
+}
+
+const COLOURS = { p50: "#2563eb", p99: "#dc2626", max: "#7c3aed", achieved: "#059669", target: "#9ca3af", errors: "#dc2626", dropped: "#d97706" };
+
+/** The runs of one point that carry intervals, in the order they ran. */
+function timedRuns(document: ResultDocument, group: GroupSummary): RunResult[] {
+  return document.runs.filter(
+    (run) => run.phase === group.phase && run.concurrency === group.concurrency && run.targetRps === group.targetRps && run.intervals && run.startedAt,
+  );
+}
+
+/** Each interval at its middle, in seconds from the first run's start. */
+function placed(runs: readonly RunResult[]): { run: RunResult; interval: Interval; atS: number }[] {
+  const zeroMs = Date.parse(runs[0]!.startedAt!);
+  return runs.flatMap((run) => {
+    const offsetS = (Date.parse(run.startedAt!) - zeroMs) / 1000;
+    return run.intervals!.map((interval) => ({ run, interval, atS: offsetS + interval.startS + interval.durationS / 2 }));
+  });
+}
+
+export function timeFigures(document: ResultDocument, pointName: (group: GroupSummary) => string): TimeFigure[] {
+  return document.summary.groups.flatMap((group) => {
+    const runs = timedRuns(document, group);
+    if (runs.length === 0 || runs.every((run) => run.intervals!.length === 0)) return [];
+    return pointFigures(runs, pointName(group));
+  });
+}
+
+function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
+  const points = placed(runs);
+  const zeroMs = Date.parse(runs[0]!.startedAt!);
+  // Repeats after the first start where a guide says so.
+  const guides: Guide[] = runs.slice(1).map((run) => ({ axis: "x", value: (Date.parse(run.startedAt!) - zeroMs) / 1000, label: `repeat ${run.repeat}` }));
+  const x = { label: "time (s)", format: compact };
+  // A point per interval; an interval in which no response came back has no latency to draw.
+  const latency = (field: "p50" | "p99" | "max"): Point[] =>
+    points.filter((p) => p.interval.latencyMs.max > 0).map((p) => ({ x: p.atS, y: Math.max(p.interval.latencyMs[field], 0.001) }));
+  const rate = (count: (interval: Interval) => number): Point[] =>
+    points.map((p) => ({ x: p.atS, y: p.interval.durationS > 0 ? count(p.interval) / p.interval.durationS : 0 }));
+  const errors = rate((interval) => totalErrors(interval.errors));
+  const dropped = rate((interval) => interval.dropped);
+  const targetRps = runs[0]!.targetRps;
+  const lengthS = points[0]!.interval.durationS;
+
+  const latencyFigure: TimeFigure = {
+    title: `Latency over time · ${name}`,
+    caption: `p50, p99 and max of each ${compact(lengthS)} s interval, by when requests completed${runs[0]!.phase === "open" ? " (from the intended send time)" : ""}. Log scale.`,
+    chart: {
+      width: 520,
+      height: 300,
+      x,
+      y: { label: "latency (ms)", log: true, format: compact },
+      series: [
+        { label: "max", color: COLOURS.max, points: latency("max"), noDots: true },
+        { label: "p99", color: COLOURS.p99, points: latency("p99"), noDots: true },
+        { label: "p50", color: COLOURS.p50, points: latency("p50"), noDots: true },
+      ],
+      guides,
+    },
+  };
+  const rateFigure: TimeFigure = {
+    title: `Rate over time · ${name}`,
+    caption: "Responses per second of each interval" + (targetRps === null ? "" : " against the target rate") + "; errors and drops per second where there were any.",
+    chart: {
+      width: 520,
+      height: 300,
+      x,
+      y: { label: "req/s", format: compact },
+      series: [
+        { label: "achieved", color: COLOURS.achieved, points: points.map((p) => ({ x: p.atS, y: p.interval.achievedRps })), noDots: true },
+        ...(targetRps === null ? [] : [{ label: "target", color: COLOURS.target, dashed: true, noDots: true, points: points.map((p) => ({ x: p.atS, y: targetRps })) }]),
+        ...(errors.some((p) => p.y > 0) ? [{ label: "errors", color: COLOURS.errors, points: errors, noDots: true }] : []),
+        ...(dropped.some((p) => p.y > 0) ? [{ label: "dropped", color: COLOURS.dropped, points: dropped, noDots: true }] : []),
+      ],
+      guides,
+    },
+  };
+  return [latencyFigure, rateFigure];
+}
