@@ -57,11 +57,13 @@ function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
   const errors = rate((interval) => totalErrors(interval.errors));
   const dropped = rate((interval) => interval.dropped);
   const targetRps = runs[0]!.targetRps;
-  const lengthS = points[0]!.interval.durationS;
+  // The planned length, near enough: the median interval (timers fire late, a run's last interval is short).
+  const lengths = points.map((p) => p.interval.durationS).sort((a, b) => a - b);
+  const lengthS = Number(lengths[lengths.length >> 1]!.toPrecision(2));
 
   const latencyFigure: TimeFigure = {
     title: `Latency over time · ${name}`,
-    caption: `p50, p99 and max of each ${compact(lengthS)} s interval, by when requests completed${runs[0]!.phase === "open" ? " (from the intended send time)" : ""}. Log scale.`,
+    caption: `p50, p99 and max of each ${lengthS} s interval, by when requests completed${runs[0]!.phase === "open" ? " (from the intended send time)" : ""}. Log scale.`,
     chart: {
       width: 520,
       height: 300,

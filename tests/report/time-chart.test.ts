@@ -1,0 +1,54 @@
+import { expect, test } from "bun:test";
+import { renderHtmlReport } from "../../src/report/html.ts";
+import { timeFigures } from "../../src/report/time-chart.ts";
+import { IntervalCutter } from "../../src/stats/intervals.ts";
+import type { ResultDocument } from "../../src/stats/document.ts";
+import type { Interval } from "../../src/stats/result.ts";
+import { Tally } from "../../src/stats/tally.ts";
+import { closedDocument, openDocument } from "../support/documents.ts";
+
+/** Ten 1 s intervals at 100 req/s; in the 5th the server stalls (a 900 ms max) and 20 requests are dropped. */
+function intervals(): Interval[] {
+  const tally = new Tally(Number.NEGATIVE_INFINITY, 1e12);
+  const cutter = new IntervalCutter(tally);
+  cutter.start(0);
+  for (let second = 0; second < 10; second++) {
+    for (let i = 0; i < 100; i++) {
+      const nowUs = second * 1e6 + i * 10_000;
+      tally.onResponse(200, nowUs - (second === 4 && i === 50 ? 900_000 : 2000), nowUs - 1000, nowUs);
+    }
+    if (second === 4) for (let i = 0; i < 20; i++) tally.onDrop(second * 1e6);
+    cutter.cut((second + 1) * 1e6);
+  }
+  return cutter.intervals;
+}
+
+function withIntervals(document: ResultDocument): ResultDocument {
+  document.runs = document.runs.map((run, i) => ({ ...run, startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 11 * i)).toISOString(), intervals: intervals() }));
+  return document;
+}
+
+test("an open point: latency and rate over time, its repeats at their real start, drops drawn", () => {
+  const figures = timeFigures(withIntervals(openDocument()), () => "2000 req/s");
+  expect(figures.map((f) => f.title)).toEqual(["Latency over time · 2000 req/s", "Rate over time · 2000 req/s"]);
+  const [latency, rate] = figures.map((f) => f.chart);
+  const p99 = latency!.series.find((s) => s.label === "p99")!.points;
+  expect(p99).toHaveLength(20);
+  // Interval midpoints: 0.5 s, 1.5 s …; the second repeat started 11 s after the first.
+  expect(p99.map((p) => p.x).slice(9, 11)).toEqual([9.5, 11.5]);
+  expect(latency!.series.find((s) => s.label === "max")!.points[4]!.y).toBeCloseTo(900, -1);
+  expect(latency!.guides).toEqual([{ axis: "x", value: 11, label: "repeat 2" }]);
+  expect(rate!.series.map((s) => s.label)).toEqual(["achieved", "target", "dropped"]);
+  expect(rate!.series[0]!.points[0]!.y).toBe(100);
+  expect(rate!.series[1]!.points[0]!.y).toBe(2000);
+  expect(rate!.series[2]!.points[4]!.y).toBe(20);
+  expect(figures[0]!.caption).toContain("each 1 s interval");
+});
+
+test("the report draws them as SVG figures; without intervals it has none", () => {
+  const html = renderHtmlReport(withIntervals(closedDocument()));
+  expect(html).toContain("<h3>Latency over time · c=20</h3>");
+  expect(html).toContain("<h3>Rate over time · c=20</h3>");
+  expect(html).not.toContain("<script");
+  expect(renderHtmlReport(closedDocument())).not.toContain("over time");
+});
