@@ -160,3 +160,48 @@ export function mergeHistograms(histograms: readonly Histogram[]): Histogram {
 export function hgrm(histogram: Histogram): string {
   return histogram.outputPercentileDistribution(5, 1000);
 }
+
+/** What `valuesAtPercentiles` reads of a JS histogram, beyond the public Histogram interface. */
+interface CountsView {
+  totalCount: number;
+  countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+  valueFromIndex(index: number): number;
+  lowestEquivalentValue(value: number): number;
+  highestEquivalentValue(value: number): number;
+  medianEquivalentValue(value: number): number;
+}
+
+/** hdr-histogram-js's `ulp`: the gap between `x` and the next larger double. */
+const ulp = (x: number) => 2 ** (Math.floor(Math.log2(x)) - 52);
+
+/**
+ * The values at several percentiles (ascending) and the mean, in one pass over the counts: the
+ * same numbers as `getValueAtPercentile` and `mean`, which scan the whole counts array once per
+ * call. An interval summary asks for seven of them every interval; this is several times cheaper.
+ */
+export function valuesAtPercentiles(histogram: Histogram, percentiles: readonly number[]): { values: number[]; mean: number } {
+  const view = histogram as unknown as CountsView;
+  const total = view.totalCount;
+  if (total === 0) return { values: percentiles.map(() => 0), mean: 0 };
+  // As getValueAtPercentile rounds: up to a whole count, minding a one-ulp error of the product, at least 1.
+  const targets = percentiles.map((percentile) => {
+    const fp = (Math.min(percentile, 100) / 100) * total;
+    return Math.max(Math.ceil(fp - ulp(fp)), 1);
+  });
+  const values = percentiles.map(() => 0);
+  let next = 0;
+  let cumulative = 0;
+  let sum = 0;
+  for (let index = 0; index < view.countsArrayLength && cumulative < total; index++) {
+    const count = view.getCountAtIndex(index);
+    if (count === 0) continue;
+    cumulative += count;
+    const value = view.valueFromIndex(index);
+    sum += view.medianEquivalentValue(value) * count;
+    for (; next < targets.length && cumulative >= targets[next]!; next++) {
+      values[next] = percentiles[next] === 0 ? view.lowestEquivalentValue(value) : view.highestEquivalentValue(value);
+    }
+  }
+  return { values, mean: sum / total };
+}

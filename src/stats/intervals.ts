@@ -3,11 +3,11 @@
  * (threads, machines) added into one timeline. Every count and every histogram value of a run lands
  * in exactly one of its intervals, so the intervals add up to the whole run exactly.
  */
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.ts";
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, mergeHistograms, valuesAtPercentiles } from "./histogram.ts";
 import type { Histogram } from "./histogram.ts";
 import { ERROR_KINDS } from "./result.ts";
-import type { ErrorCounts, Interval } from "./result.ts";
-import { addErrors, latencyMs, zeroErrors } from "./summary.ts";
+import type { ErrorCounts, Interval, LatencyMs } from "./result.ts";
+import { addErrors, zeroErrors } from "./summary.ts";
 import type { Tally } from "./tally.ts";
 
 const responses = (counts: { ok: number; errors: ErrorCounts }) => counts.ok + counts.errors.status_4xx + counts.errors.status_5xx;
@@ -61,7 +61,7 @@ export class IntervalCutter {
       errors,
       statuses,
       achievedRps: durationS > 0 ? responses({ ok, errors }) / durationS : 0,
-      latencyMs: latencyMs(this.latency),
+      latencyMs: intervalLatencyMs(this.latency),
       histogram: encodeHistogram(this.latency),
     };
     if (tally.open) {
@@ -75,6 +75,13 @@ export class IntervalCutter {
     this.intervals.push(interval);
     return interval;
   }
+}
+
+/** `latencyMs` of the summaries, computed in one pass: the same numbers, at a fraction of the cost every interval. */
+export function intervalLatencyMs(histogram: Histogram): LatencyMs {
+  const { values, mean } = valuesAtPercentiles(histogram, [0, 50, 90, 99, 99.9, 100]);
+  const [min, p50, p90, p99, p999, max] = values.map((us) => us / 1000) as [number, number, number, number, number, number];
+  return { min, mean: mean / 1000, p50, p90, p99, p999, max };
 }
 
 /** A run's intervals with the moment they count from. */
@@ -140,7 +147,7 @@ function addIntervals(intervals: readonly Interval[]): Interval {
     errors: intervals.map((interval) => interval.errors).reduce(addErrors),
     statuses,
     achievedRps: sum((interval) => interval.achievedRps),
-    latencyMs: latencyMs(latency),
+    latencyMs: intervalLatencyMs(latency),
     histogram: encodeHistogram(latency),
     ...(service ? { serviceHistogram: encodeHistogram(service) } : {}),
     ...(lag ? { lagHistogram: encodeHistogram(lag) } : {}),

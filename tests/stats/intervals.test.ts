@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { decodeHistogram, encodeHistogram, mergeHistograms } from "../../src/stats/histogram.ts";
-import { IntervalCutter, mergeTimelines } from "../../src/stats/intervals.ts";
+import { intervalLatencyMs, IntervalCutter, mergeTimelines } from "../../src/stats/intervals.ts";
+import { LatencyRecorder } from "../../src/stats/histogram.ts";
+import { latencyMs } from "../../src/stats/summary.ts";
+import { logUniformUs } from "../support/random.ts";
 import { mergeDocuments, type NamedDocument } from "../../src/stats/merge-documents.ts";
 import type { Interval } from "../../src/stats/result.ts";
 import { Tally } from "../../src/stats/tally.ts";
@@ -174,5 +177,15 @@ describe("merging documents with intervals", () => {
     expect(merged[2]!.requests).toBe(x[2]!.requests + y[0]!.requests);
     expect(merged[11]!.requests).toBe(y[9]!.requests);
     expect(merged[11]!.startS).toBeCloseTo(2 + y[9]!.startS, 6);
+  });
+});
+
+describe("intervalLatencyMs", () => {
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])("the summaries' numbers exactly, in one pass (seed %d)", (seed) => {
+    const random = seededRandom(seed);
+    const recorder = new LatencyRecorder();
+    const count = [0, 1, 2, 7, 1000, 5000, 20_000, 3][seed - 1]!;
+    for (let i = 0; i < count; i++) recorder.record(seed % 2 === 0 ? logUniformUs(random, 1, 3_600_000_000) : logUniformUs(random, 50, 50_000));
+    expect(intervalLatencyMs(recorder.histogram)).toEqual(latencyMs(recorder.histogram));
   });
 });
