@@ -1,5 +1,6 @@
 import type { SocketLayer } from "../client/choose-transport.ts";
 import type { Target } from "../client/target.ts";
+import type { Stage } from "../schedule/stages.ts";
 import type { Profile } from "./bench-config.ts";
 import type { OutputPlan } from "./bench-plan.ts";
 
@@ -43,8 +44,12 @@ export function defaultBacklog(rateRps: number, concurrency: number): number {
 
 export interface OpenRun {
   kind: "open";
+  /** The rate, or with `stages` the rate they start from (and the warm-up's). */
   rateRps: number;
+  /** With `stages`, their total duration. */
   durationS: number;
+  /** The rate moves through these (`--stages`); absent: constant at `rateRps`. */
+  stages?: Stage[];
   /** Most requests in flight at once. */
   concurrency: number;
   backlog: number;

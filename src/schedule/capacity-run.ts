@@ -1,7 +1,7 @@
 import type { ClosedRun, OpenRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
 import { decodeHistogram, mergeHistograms } from "../stats/histogram.ts";
-import type { RunResult } from "../stats/result.ts";
+import type { Interval, RunResult } from "../stats/result.ts";
 import { totalErrors } from "../stats/summary.ts";
 import { CAPACITY_DEFAULTS, findCapacity, type CapacityResult, type ProbeResult, type ProbeStep, type Slo } from "./capacity.ts";
 import type { RunStep } from "./modes.ts";
@@ -36,12 +36,8 @@ export interface CapacityMeasured {
   search: CapacityResult;
 }
 
-/** What an interval of a run must carry for the drift check: where it starts, and its latencies. */
-interface IntervalLatencies {
-  startS: number;
-  durationS: number;
-  histogram: string;
-}
+/** What an interval of a run must carry for the drift check: where it lies, and its latencies. */
+type IntervalLatencies = Pick<Interval, "startS" | "durationS" | "histogram">;
 
 export async function runCapacity(
   run: CapacityRun,
@@ -66,7 +62,7 @@ export async function runCapacity(
 }
 
 /** A probe as the search judges it, from an open run's result (and its intervals, when recorded). */
-export function probeResult(run: RunResult & { intervals?: readonly IntervalLatencies[] }): ProbeResult {
+export function probeResult(run: RunResult): ProbeResult {
   const thirds = p99Thirds(run.intervals ?? [], run.durationS);
   return {
     targetRps: run.targetRps ?? 0,

@@ -11,7 +11,7 @@ import { closedResult, openResult } from "../stats/run-result.ts";
 import { outOfRangeWarning, withWarnings } from "../stats/warnings.ts";
 import { closedLoop } from "./closed.ts";
 import { openLoop } from "./open.ts";
-import { LoadProfile } from "./stages.ts";
+import { meanRateRps, openProfile } from "./stages.ts";
 import { IntervalTimer, type IntervalRecording } from "./interval-timer.ts";
 import { Waker } from "./waker.ts";
 
@@ -103,7 +103,8 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
       // The warm-up runs once, before the first repeat, on the same schedule: its requests just do not count.
       const startUs = nowUs();
-      const windowStartUs = startUs + (repeat === 1 ? run.warmupS * 1e6 : 0);
+      const warmupS = repeat === 1 ? run.warmupS : 0;
+      const windowStartUs = startUs + warmupS * 1e6;
       const endUs = windowStartUs + run.durationS * 1e6;
       engine.tally = new Tally(windowStartUs, endUs);
       hooks.onTally?.(engine.tally, repeat);
@@ -113,7 +114,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
       await openLoop(
         engine,
         {
-          profile: LoadProfile.constant(run.rateRps, (endUs - startUs) / 1e6),
+          profile: openProfile(run, warmupS),
           arrival: run.arrival,
           startUs,
           backlog: run.backlog,
@@ -132,7 +133,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
       // The intervals go on past the window while the last responses drain: they are in the run's histogram.
       const timeline = timer?.finish(Math.max(Math.min(stoppedUs, endUs), engine.tally.lastCompletionUs)) ?? null;
       const elapsedS = Math.max(0, Math.min(stoppedUs, endUs) - windowStartUs) / 1e6;
-      const result = tallyWarnings(openResult(engine.tally, run, repeat, elapsedS, hooks.signal?.aborted === true, timeline), engine.tally);
+      const result = tallyWarnings(openResult(engine.tally, { concurrency: run.concurrency, rateRps: meanRateRps(run) }, repeat, elapsedS, hooks.signal?.aborted === true, timeline), engine.tally);
       results.push(result);
       hooks.onRepeat?.(result);
     }

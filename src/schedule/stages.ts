@@ -1,4 +1,6 @@
+import type { OpenRun } from "../config/plan.ts";
 import { UsageError } from "../errors.ts";
+import type { StageSpan } from "../stats/stage-results.ts";
 import { parseCount, parseDurationS } from "../units.ts";
 
 /**
@@ -160,6 +162,35 @@ export class LoadProfile {
     for (let i = 0; i < this.segStartS.length && this.segStartS[i]! <= tS; i++) found = i;
     return found;
   }
+}
+
+/**
+ * An open run's arrival rate over one repeat: its warm-up (at the starting rate, on the same
+ * schedule, so the warm-up ends where the measured window starts), then its stages or its constant rate.
+ */
+export function openProfile(run: OpenRun, warmupS: number): LoadProfile {
+  if (run.stages === undefined) return LoadProfile.constant(run.rateRps, warmupS + run.durationS);
+  const warmup = warmupS > 0 ? [{ durationS: warmupS, target: run.rateRps }] : [];
+  return new LoadProfile(run.rateRps, [...warmup, ...run.stages]);
+}
+
+/** The rate an open run's window asks for on average: what its verdict judges it against. */
+export function meanRateRps(run: OpenRun): number {
+  if (run.stages === undefined || run.durationS <= 0) return run.rateRps;
+  return new LoadProfile(run.rateRps, run.stages).total / run.durationS;
+}
+
+/** Where each stage of an open run lies in its measured window; null for a constant rate. */
+export function stageSpans(run: OpenRun): StageSpan[] | null {
+  if (run.stages === undefined) return null;
+  const profile = new LoadProfile(run.rateRps, run.stages);
+  const spans: StageSpan[] = [];
+  let fromRps = run.rateRps;
+  run.stages.forEach((stage, i) => {
+    if (stage.durationS > 0) spans.push({ stage: i + 1, startS: profile.stageStartsS[i]!, durationS: stage.durationS, fromRps, toRps: stage.target });
+    fromRps = stage.target;
+  });
+  return spans;
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { ClosedRun, LoadOptions, OpenRun } from "../config/plan.ts";
 import { MinibenchError, RunError } from "../errors.ts";
 import { mergeTimelines } from "../stats/intervals.ts";
+import { withStageResults } from "../stats/stage-results.ts";
 import { mergeConcurrentRuns } from "../stats/merge.ts";
 import type { Interval, Phase, RunResult } from "../stats/result.ts";
 import type { IntervalRecording } from "./interval-timer.ts";
 import { runClosed, runOpen, type RunHooks } from "./run.ts";
+import { stageSpans } from "./stages.ts";
 
 /**
  * `--threads N`: the same run split into N shares (connections, requests, rate), each on its own
@@ -20,9 +22,11 @@ export type ThreadReply =
   | { type: "done"; results: RunResult[] }
   | { type: "failed"; message: string; exitCode: number };
 
-export function runLoad(load: LoadOptions, run: ClosedRun | OpenRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
-  if (load.threads === 1) return runOn(load, run, phase, hooks);
-  return runThreaded(load, run, phase, hooks);
+export async function runLoad(load: LoadOptions, run: ClosedRun | OpenRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
+  const results = load.threads === 1 ? await runOn(load, run, phase, hooks) : await runThreaded(load, run, phase, hooks);
+  // Stages are judged on the whole run, threads added together.
+  const spans = run.kind === "open" ? stageSpans(run) : null;
+  return spans === null ? results : results.map((result) => withStageResults(result, spans));
 }
 
 export function runOn(load: LoadOptions, run: ClosedRun | OpenRun, phase: Phase, hooks: RunHooks): Promise<RunResult[]> {
@@ -42,7 +46,8 @@ function split(run: ClosedRun | OpenRun, threads: number): (ClosedRun | OpenRun)
     return concurrency.map((c, i) => ({ ...run, concurrency: c, requests: requests?.[i] ?? null, warmup: warmup[i]! }));
   }
   const backlog = shares(run.backlog, threads);
-  return concurrency.map((c, i) => ({ ...run, concurrency: c, rateRps: run.rateRps / threads, backlog: backlog[i]! }));
+  const stages = run.stages?.map((stage) => ({ ...stage, target: stage.target / threads }));
+  return concurrency.map((c, i) => ({ ...run, concurrency: c, rateRps: run.rateRps / threads, backlog: backlog[i]!, ...(stages ? { stages } : {}) }));
 }
 
 async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: Phase, hooks: RunHooks): Promise<RunResult[]> {

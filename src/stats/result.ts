@@ -2,6 +2,7 @@
  * The shapes of measured results, as the result document (`--json`, `--out`) carries them.
  * Field names and units are a contract: scripts and `compare`/`merge`/`report` read them.
  */
+import type { StageResult } from "./stage-results.ts";
 import type { LimitFinding } from "./sustained.ts";
 
 export const ERROR_KINDS = ["connect", "reset", "timeout", "parse", "closed", "tls", "status_4xx", "status_5xx"] as const;
@@ -64,6 +65,8 @@ export interface RunResult {
    * recorded. They add up exactly to the run's counts and histograms.
    */
   intervals?: Interval[];
+  /** Open loop in stages (`--stages`): each stage's results, from its intervals. */
+  stages?: StageResult[];
   /** The run was stopped early (Ctrl-C): what it measured is real but shorter than planned. */
   interrupted?: boolean;
   /** Open loop: the target rate was delivered (see `stats/sustained.ts`). */
