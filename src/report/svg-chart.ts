@@ -28,6 +28,8 @@ export interface Point {
   /** Optional run-to-run spread, drawn as a whisker. */
   low?: number;
   high?: number;
+  /** Shown when the pointer rests on the point (an SVG <title>: no script needed). */
+  title?: string;
 }
 
 export interface Series {
@@ -137,6 +139,9 @@ export function lineChart(chart: Chart): string {
     }
     const d = s.points.map((p, i) => `${i === 0 ? "M" : "L"}${px(p.x)} ${py(p.y)}`).join("");
     parts.push(`<path class="line${s.dashed ? " dashed" : ""}" stroke="${s.color}" d="${d}"/>`);
+    for (const p of s.points) {
+      if (p.title !== undefined) parts.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="5" fill="transparent"><title>${esc(p.title)}</title></circle>`);
+    }
     // Sparse series (sweep points, load levels) are measurements: show where each one is.
     if (!s.noDots && s.points.length <= 30) {
       for (const p of s.points) parts.push(`<circle class="dot" cx="${px(p.x)}" cy="${py(p.y)}" r="3" fill="${s.dashed ? "#fff" : s.color}" stroke="${s.color}"/>`);

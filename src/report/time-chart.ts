@@ -50,12 +50,18 @@ function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
   const guides: Guide[] = runs.slice(1).map((run) => ({ axis: "x", value: (Date.parse(run.startedAt!) - zeroMs) / 1000, label: `repeat ${run.repeat}` }));
   const x = { label: "time (s)", format: compact };
   // A point per interval; an interval in which no response came back has no latency to draw.
+  const at = (atS: number) => `${atS.toFixed(1)} s`;
   const latency = (field: "p50" | "p99" | "max"): Point[] =>
-    points.filter((p) => p.interval.latencyMs.max > 0).map((p) => ({ x: p.atS, y: Math.max(p.interval.latencyMs[field], 0.001) }));
-  const rate = (count: (interval: Interval) => number): Point[] =>
-    points.map((p) => ({ x: p.atS, y: p.interval.durationS > 0 ? count(p.interval) / p.interval.durationS : 0 }));
-  const errors = rate((interval) => totalErrors(interval.errors));
-  const dropped = rate((interval) => interval.dropped);
+    points
+      .filter((p) => p.interval.latencyMs.max > 0)
+      .map((p) => ({ x: p.atS, y: Math.max(p.interval.latencyMs[field], 0.001), title: `${at(p.atS)}: ${field} ${compact(p.interval.latencyMs[field])} ms` }));
+  const rate = (label: string, count: (interval: Interval) => number): Point[] =>
+    points.map((p) => {
+      const y = p.interval.durationS > 0 ? count(p.interval) / p.interval.durationS : 0;
+      return { x: p.atS, y, title: `${at(p.atS)}: ${label} ${compact(y)}/s` };
+    });
+  const errors = rate("errors", (interval) => totalErrors(interval.errors));
+  const dropped = rate("dropped", (interval) => interval.dropped);
   const targetRps = runs[0]!.targetRps;
   // The planned length, near enough: the median interval (timers fire late, a run's last interval is short).
   const lengths = points.map((p) => p.interval.durationS).sort((a, b) => a - b);
@@ -86,7 +92,7 @@ function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
       x,
       y: { label: "req/s", format: compact },
       series: [
-        { label: "achieved", color: COLOURS.achieved, points: points.map((p) => ({ x: p.atS, y: p.interval.achievedRps })), noDots: true },
+        { label: "achieved", color: COLOURS.achieved, points: rate("achieved", (interval) => interval.achievedRps * interval.durationS), noDots: true },
         ...(targetRps === null ? [] : [{ label: "target", color: COLOURS.target, dashed: true, noDots: true, points: points.map((p) => ({ x: p.atS, y: targetRps })) }]),
         ...(errors.some((p) => p.y > 0) ? [{ label: "errors", color: COLOURS.errors, points: errors, noDots: true }] : []),
         ...(dropped.some((p) => p.y > 0) ? [{ label: "dropped", color: COLOURS.dropped, points: dropped, noDots: true }] : []),

@@ -50,5 +50,7 @@ test("the report draws them as SVG figures; without intervals it has none", () =
   expect(html).toContain("<h3>Latency over time · c=20</h3>");
   expect(html).toContain("<h3>Rate over time · c=20</h3>");
   expect(html).not.toContain("<script");
+  // Values on hover, without a script: a <title> per interval.
+  expect(html).toContain("<title>4.5 s: max 900 ms</title>");
   expect(renderHtmlReport(closedDocument())).not.toContain("over time");
 });
