@@ -46,8 +46,12 @@ export function timeFigures(document: ResultDocument, pointName: (group: GroupSu
 function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
   const points = placed(runs);
   const zeroMs = Date.parse(runs[0]!.startedAt!);
-  // Repeats after the first start where a guide says so.
-  const guides: Guide[] = runs.slice(1).map((run) => ({ axis: "x", value: (Date.parse(run.startedAt!) - zeroMs) / 1000, label: `repeat ${run.repeat}` }));
+  // Repeats after the first start where a guide says so, and so do the stages of a load profile.
+  const offsetS = (run: RunResult) => (Date.parse(run.startedAt!) - zeroMs) / 1000;
+  const guides: Guide[] = runs.flatMap((run, i) => [
+    ...(i === 0 ? [] : [{ axis: "x" as const, value: offsetS(run), label: `repeat ${run.repeat}` }]),
+    ...(run.stages ?? []).filter((stage) => stage.startS > 0).map((stage) => ({ axis: "x" as const, value: offsetS(run) + stage.startS, label: `stage ${stage.stage}` })),
+  ]);
   const x = { label: "time (s)", format: compact };
   // A point per interval; an interval in which no response came back has no latency to draw.
   const at = (atS: number) => `${atS.toFixed(1)} s`;
@@ -63,6 +67,14 @@ function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
   const errors = rate("errors", (interval) => totalErrors(interval.errors));
   const dropped = rate("dropped", (interval) => interval.dropped);
   const targetRps = runs[0]!.targetRps;
+  /** The rate asked for at an interval's middle: the run's, or along its stage's ramp. */
+  const targetAt = ({ run, interval }: (typeof points)[number]): number => {
+    const middleS = interval.startS + interval.durationS / 2;
+    const stage = run.stages?.find((s) => middleS >= s.startS && middleS < s.startS + s.durationS) ?? run.stages?.at(-1);
+    if (!stage) return run.targetRps ?? 0;
+    const along = stage.durationS > 0 ? Math.min(1, Math.max(0, (middleS - stage.startS) / stage.durationS)) : 1;
+    return stage.fromRps + (stage.toRps - stage.fromRps) * along;
+  };
   // The planned length, near enough: the median interval (timers fire late, a run's last interval is short).
   const lengths = points.map((p) => p.interval.durationS).sort((a, b) => a - b);
   const lengthS = Number(lengths[lengths.length >> 1]!.toPrecision(2));
@@ -93,7 +105,7 @@ function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
       y: { label: "req/s", format: compact },
       series: [
         { label: "achieved", color: COLOURS.achieved, points: rate("achieved", (interval) => interval.achievedRps * interval.durationS), noDots: true },
-        ...(targetRps === null ? [] : [{ label: "target", color: COLOURS.target, dashed: true, noDots: true, points: points.map((p) => ({ x: p.atS, y: targetRps })) }]),
+        ...(targetRps === null ? [] : [{ label: "target", color: COLOURS.target, dashed: true, noDots: true, points: points.map((p) => ({ x: p.atS, y: targetAt(p) })) }]),
         ...(errors.some((p) => p.y > 0) ? [{ label: "errors", color: COLOURS.errors, points: errors, noDots: true }] : []),
         ...(dropped.some((p) => p.y > 0) ? [{ label: "dropped", color: COLOURS.dropped, points: dropped, noDots: true }] : []),
       ],

@@ -4,6 +4,7 @@ import { timeFigures } from "../../src/report/time-chart.ts";
 import { IntervalCutter } from "../../src/stats/intervals.ts";
 import type { ResultDocument } from "../../src/stats/document.ts";
 import type { Interval } from "../../src/stats/result.ts";
+import { stageResults } from "../../src/stats/stage-results.ts";
 import { Tally } from "../../src/stats/tally.ts";
 import { closedDocument, openDocument } from "../support/documents.ts";
 
@@ -53,4 +54,17 @@ test("the report draws them as SVG figures; without intervals it has none", () =
   // Values on hover, without a script: a <title> per interval.
   expect(html).toContain("<title>4.5 s: max 900 ms</title>");
   expect(renderHtmlReport(closedDocument())).not.toContain("over time");
+});
+
+test("a run in stages: a guide at each stage and the target along the ramps", () => {
+  const document = withIntervals(openDocument());
+  const spans = [
+    { stage: 1, startS: 0, durationS: 5, fromRps: 100, toRps: 100 },
+    { stage: 2, startS: 5, durationS: 5, fromRps: 100, toRps: 300 },
+  ];
+  document.runs = [{ ...document.runs[0]!, stages: stageResults(spans, document.runs[0]!.intervals!) }];
+  const [latency, rate] = timeFigures(document, () => "stages").map((f) => f.chart);
+  expect(latency!.guides).toEqual([{ axis: "x", value: 5, label: "stage 2" }]);
+  const target = rate!.series.find((s) => s.label === "target")!.points;
+  expect(target.map((p) => p.y)).toEqual([100, 100, 100, 100, 100, 120, 160, 200, 240, 280]);
 });
