@@ -1,28 +1,28 @@
 #!/usr/bin/env bun
-import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
+import type { ArgsDef } from "citty";
 import { MinibenchError, UsageError } from "./errors.ts";
-import { checkFlags, takesValue } from "./commands/flags.ts";
+import { type Command, parseArgv, suggestion, takesValue } from "./commands/args.ts";
+import { renderHelp } from "./commands/help.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
 /**
- * The entry point. citty defines the commands and renders their help; this file walks the command
- * tree itself so that flags may stand before or after a subcommand (`bench --config x.json closed`),
- * unknown flags are refused, and every set-up error ends as one line on stderr with its exit code.
+ * The entry point. citty defines the commands; this file walks the command tree itself so that
+ * flags may stand before or after a subcommand (`bench --config x.json closed`), reads the
+ * arguments (unknown flags refused, with a suggestion), prints help, and ends every set-up error
+ * as one line on stderr with its exit code.
  */
 
-type AnyCommand = CommandDef<ArgsDef>;
-
 interface Resolved {
-  command: AnyCommand;
+  command: Command;
   /** The arguments left once subcommand names are taken out, in their original order. */
   rest: string[];
 }
 
-async function resolve(root: AnyCommand, argv: string[]): Promise<Resolved> {
+async function resolve(root: Command, argv: string[]): Promise<Resolved> {
   let command = root;
   let rest = argv;
   for (;;) {
-    const subCommands = (await command.subCommands) as Record<string, AnyCommand> | undefined;
+    const subCommands = (await command.subCommands) as Record<string, Command> | undefined;
     if (!subCommands) return { command, rest };
     const allArgs = await descendantArgs(command);
     let index = -1;
@@ -37,27 +37,20 @@ async function resolve(root: AnyCommand, argv: string[]): Promise<Resolved> {
       break;
     }
     if (index < 0) return { command, rest };
-    const next = subCommands[rest[index]!];
-    if (!next) throw new UsageError(`unknown command ${JSON.stringify(rest[index])} (see --help)`);
+    const name = rest[index]!;
+    const next = subCommands[name];
+    if (!next) throw new UsageError(`unknown command ${JSON.stringify(name)}${suggestion(name, Object.keys(subCommands)) ?? " (see --help)"}`);
     command = next;
     rest = [...rest.slice(0, index), ...rest.slice(index + 1)];
   }
 }
 
 /** The union of the flags of a command and everything below it, to know which flags take a value. */
-async function descendantArgs(command: AnyCommand): Promise<ArgsDef> {
+async function descendantArgs(command: Command): Promise<ArgsDef> {
   const own = ((await command.args) ?? {}) as ArgsDef;
-  const subCommands = ((await command.subCommands) ?? {}) as Record<string, AnyCommand>;
+  const subCommands = ((await command.subCommands) ?? {}) as Record<string, Command>;
   const below = await Promise.all(Object.values(subCommands).map(descendantArgs));
   return Object.assign({}, ...below, own);
-}
-
-const wantsColour = () => process.stdout.isTTY && !process.env.NO_COLOR;
-const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
-
-async function printUsage(command: AnyCommand, stream: NodeJS.WriteStream): Promise<void> {
-  const usage = await renderUsage(command);
-  stream.write(`${wantsColour() ? usage : stripAnsi(usage)}\n`);
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -71,16 +64,15 @@ async function run(argv: string[]): Promise<number> {
   const { command, rest } = await resolve(main, argv);
   const beforeDashes = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
   if (beforeDashes.includes("--help") || beforeDashes.includes("-h")) {
-    await printUsage(command, process.stdout);
+    process.stdout.write(await renderHelp(command));
     return 0;
   }
   if (!command.run) {
-    await printUsage(command, process.stderr);
-    const given = rest.find((token) => !token.startsWith("-"));
-    throw new UsageError(given ? `unknown command ${JSON.stringify(given)}` : "a command is needed (see above)");
+    process.stderr.write(await renderHelp(command));
+    throw new UsageError("a command is needed (see above)");
   }
-  checkFlags(((await command.args) ?? {}) as ArgsDef, rest);
-  const { result } = await runCommand(command, { rawArgs: rest });
+  const args = parseArgv(((await command.args) ?? {}) as ArgsDef, rest);
+  const result = await command.run({ rawArgs: rest, args: args as never, cmd: command });
   return typeof result === "number" ? result : 0;
 }
 
@@ -90,10 +82,6 @@ try {
   if (error instanceof MinibenchError) {
     process.stderr.write(`minibench: ${error.message}\n`);
     process.exitCode = error.exitCode;
-  } else if (error instanceof Error && error.name === "CLIError") {
-    // citty's own argument checks (an enum value out of range): a usage error like ours.
-    process.stderr.write(`minibench: ${stripAnsi(error.message)}\n`);
-    process.exitCode = 2;
   } else {
     process.stderr.write(`minibench: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exitCode = 1;

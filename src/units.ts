@@ -2,7 +2,8 @@ import { UsageError } from "./errors.ts";
 
 /**
  * Human units in and out, in one place: counts (`5k`), sizes (`16k` = 16 KiB), durations (`10s`,
- * `500ms`), milliseconds. Parsers take the flag's name so that every message names it.
+ * `500ms`), milliseconds. Parsers take the name of where the value came from (a flag, or a config
+ * file's JSON path) so that every message names it, and accept the text of a flag or a JSON number.
  */
 
 interface Range {
@@ -14,8 +15,8 @@ const COUNT_SUFFIX: Record<string, number> = { "": 1, k: 1e3, m: 1e6 };
 const SIZE_SUFFIX: Record<string, number> = { "": 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20 };
 const DURATION_SUFFIX_S: Record<string, number> = { "": 1, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
-function fail(flag: string, expected: string, text: string): never {
-  throw new UsageError(`${flag}: expected ${expected}, got ${JSON.stringify(text)}`);
+function fail(flag: string, expected: string, input: unknown): never {
+  throw new UsageError(`${flag}: expected ${expected}, got ${JSON.stringify(input)}`);
 }
 
 function describeRange(what: string, { min = 0, max = Number.MAX_SAFE_INTEGER }: Range): string {
@@ -23,45 +24,49 @@ function describeRange(what: string, { min = 0, max = Number.MAX_SAFE_INTEGER }:
   return `${/^[aeiou]/.test(what) ? "an" : "a"} ${what} from ${min} to ${max}`;
 }
 
-function parseWithSuffix(text: string, suffixes: Record<string, number>): number {
-  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
+/** A number, or text such as `5k`; anything else is NaN. */
+function parseWithSuffix(input: unknown, suffixes: Record<string, number>): number {
+  if (typeof input === "number") return input;
+  if (typeof input !== "string") return Number.NaN;
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(input);
   const scale = match ? suffixes[match[2]!.toLowerCase()] : undefined;
   return match && scale !== undefined ? Number(match[1]) * scale : Number.NaN;
 }
 
-function checked(value: number, flag: string, text: string, expected: string, integer: boolean, range: Range): number {
+function checked(value: number, flag: string, input: unknown, expected: string, integer: boolean, range: Range): number {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = range;
-  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) fail(flag, expected, text);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) fail(flag, expected, input);
   return value;
 }
 
 /** A whole number such as `200`, `5k` or `1m`. */
-export function parseCount(flag: string, text: string, range: Range = { min: 1 }): number {
-  const value = parseWithSuffix(text, COUNT_SUFFIX);
-  return checked(value, flag, text, describeRange("integer", range), true, range);
+export function parseCount(flag: string, input: unknown, range: Range = { min: 1 }): number {
+  const value = parseWithSuffix(input, COUNT_SUFFIX);
+  return checked(value, flag, input, describeRange("integer", range), true, range);
 }
 
 /** A byte size such as `2`, `16k` (16 KiB) or `1m` (1 MiB). */
-export function parseSize(flag: string, text: string, range: Range = {}): number {
-  const value = parseWithSuffix(text, SIZE_SUFFIX);
-  return checked(value, flag, text, describeRange("size in bytes (e.g. 512, 16k, 1m)", range), true, range);
+export function parseSize(flag: string, input: unknown, range: Range = {}): number {
+  const value = parseWithSuffix(input, SIZE_SUFFIX);
+  return checked(value, flag, input, describeRange("size in bytes (e.g. 512, 16k, 1m)", range), true, range);
 }
 
 /** Milliseconds, plain (`250`, `0.5`). */
-export function parseMs(flag: string, text: string, range: Range = {}): number {
-  const value = /^\s*(\d+(\.\d+)?|\.\d+)\s*$/.test(text) ? Number(text) : Number.NaN;
-  return checked(value, flag, text, describeRange("number of milliseconds", range), false, range);
+export function parseMs(flag: string, input: unknown, range: Range = {}): number {
+  const plain = typeof input === "string" && /^\s*(\d+(\.\d+)?|\.\d+)\s*$/.test(input);
+  const value = typeof input === "number" ? input : plain ? Number(input) : Number.NaN;
+  return checked(value, flag, input, describeRange("number of milliseconds", range), false, range);
 }
 
 /** Seconds: `15`, `1.5`, `15s`, `500ms`, `2m`. */
-export function parseDurationS(flag: string, text: string, range: Range = {}): number {
-  const value = parseWithSuffix(text, DURATION_SUFFIX_S);
-  return checked(value, flag, text, describeRange("duration (e.g. 15, 15s, 500ms, 2m)", range), false, range);
+export function parseDurationS(flag: string, input: unknown, range: Range = {}): number {
+  const value = parseWithSuffix(input, DURATION_SUFFIX_S);
+  return checked(value, flag, input, describeRange("duration (e.g. 15, 15s, 500ms, 2m)", range), false, range);
 }
 
 /** A TCP port, 0 meaning "any free port". */
-export function parsePort(flag: string, text: string): number {
-  return parseCount(flag, text, { min: 0, max: 65535 });
+export function parsePort(flag: string, input: unknown): number {
+  return parseCount(flag, input, { min: 0, max: 65535 });
 }
 
 /** A whole count with thousands separators: `238,890`. */

@@ -1,47 +1,56 @@
-import { type ArgsDef, defineCommand } from "citty";
-import { loadConfig } from "../config/bench-config.ts";
-import { closedRun, type Flags, loadOptions, openRun, outputPlan, presetRun, sweepRun, withDefaults } from "../config/bench-plan.ts";
-import type { ModeRun } from "../config/plan.ts";
-import { closedArgs, openArgs, outputArgs, presetArgs, sweepArgs, targetArgs } from "./bench-args.ts";
+import { defineCommand } from "citty";
+import { benchPlan, servedAt } from "../config/bench-plan.ts";
+import { BENCH_OPTIONS, type BenchMode } from "../config/bench-options.ts";
+import { prepareOutputs } from "../report/output.ts";
 import { executeBench } from "../schedule/bench.ts";
-import { UsageError } from "../errors.ts";
 import { startServeChild } from "../server/child.ts";
-import { givenFlags, repeatedValues } from "./flags.ts";
+import { argsOf, type Command } from "./args.ts";
 
 /**
- * The bench modes differ only in their own flags and in the run they plan; loading the config,
- * merging its defaults, and everything after planning is shared.
+ * The bench modes differ only in their options and in the run they plan. The whole plan is built
+ * and checked, output paths included, before anything starts; only then may `--serve` start its child.
  */
-function mode<const A extends ArgsDef>(name: string, description: string, own: A, plan: (flags: Flags, config: ReturnType<typeof loadConfig>) => ModeRun) {
-  const args = { ...targetArgs, ...own, ...outputArgs };
-  return defineCommand({
+function mode(name: BenchMode, description: string, examples: string[]): Command {
+  const command = defineCommand({
     meta: { name: `minibench bench ${name}`, description },
-    args,
-    async run({ args: parsed, rawArgs }) {
-      const config = loadConfig(typeof parsed.config === "string" ? parsed.config : undefined);
-      const { flags, headers } = withDefaults(parsed, givenFlags(args, rawArgs), repeatedValues(rawArgs, ["H", "header"]), config.defaults);
-      if (flags.serve === true && (flags.target !== undefined || flags.url !== undefined)) {
-        throw new UsageError("--serve starts its own target: give no URL with it");
-      }
-      const bench = (target?: string) =>
-        executeBench({ load: loadOptions({ ...flags, ...(target ? { target } : {}) }, headers), run: plan(flags, config), output: outputPlan(flags) });
-      if (flags.serve !== true) return bench();
+    args: argsOf(BENCH_OPTIONS, name),
+    async run({ args }) {
+      const planned = benchPlan(name, args);
+      if (!planned.serve) return executeBench(planned.plan);
+      // The output paths too are checked before the child exists (executeBench checks them again, harmlessly).
+      prepareOutputs(planned.plan);
       const server = await startServeChild();
       try {
-        return await bench(server.url);
+        return await executeBench(servedAt(planned, server.url));
       } finally {
         await server.stop();
       }
     },
   });
+  return { ...command, examples };
 }
 
-export default defineCommand({
-  meta: { name: "minibench bench", description: "Load-test an HTTP server" },
-  subCommands: {
-    closed: mode("closed", "Closed loop: capacity under back-pressure", closedArgs, closedRun),
-    open: mode("open", "Open loop: latency at a given arrival rate, coordinated omission corrected", openArgs, openRun),
-    sweep: mode("sweep", "A closed run per concurrency: the capacity curve, its best point and its knee", sweepArgs, sweepRun),
-    preset: mode("preset", "Calibrate capacity with a sweep, then open-loop runs at 50/90/110% of it", presetArgs, presetRun),
-  },
-});
+export default {
+  ...defineCommand({
+    meta: { name: "minibench bench", description: "Load-test an HTTP server: closed loop, open loop, sweep or preset" },
+    subCommands: {
+      closed: mode("closed", "Closed loop: C connections each send a request, wait for the response, send the next. Measures capacity under back-pressure.", [
+        "minibench bench closed http://127.0.0.1:8000/ -c 50 -d 10s",
+        "minibench bench closed --serve -n 20000 --json > result.json",
+      ]),
+      open: mode("open", "Open loop: requests sent at a fixed arrival rate whatever the server does; latency measured from the intended send time (coordinated omission corrected).", [
+        "minibench bench open http://127.0.0.1:8000/ --rps 20000 -d 10",
+        "minibench bench open URL --rps 5k --arrival poisson --report open.html",
+      ]),
+      sweep: mode("sweep", "A closed run per concurrency: the capacity curve, its best point and its knee.", [
+        "minibench bench sweep http://127.0.0.1:8000/ --concurrencies 1,10,50,100",
+        "minibench bench sweep URL --slo-p99 5 --csv sweep.csv",
+      ]),
+      preset: mode("preset", "Calibrate capacity with a sweep, then open-loop runs at 50%, 90% and 110% of it.", [
+        "minibench bench preset --profile smoke --serve --report report.html",
+        "minibench bench preset URL --config bench_config.json --out-dir results",
+      ]),
+    },
+  }),
+  examples: ["minibench bench closed http://127.0.0.1:8000/ -c 50 -d 10s", "minibench bench open --serve --rps 10k -d 5"],
+} satisfies Command;

@@ -1,4 +1,5 @@
-import { defineCommand } from "citty";
+import { type ArgsDef, defineCommand } from "citty";
+import type { Command } from "./args.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { writeCompareHtml } from "../report/compare-html.ts";
@@ -9,15 +10,15 @@ import { VERSION } from "../version.ts";
 import { readResultDocument } from "../report/files.ts";
 
 const args = {
-  base: { type: "positional", required: false, valueHint: "BASE.json", description: "The result document to compare against" },
-  new: { type: "positional", required: false, valueHint: "NEW.json", description: "The result document under test" },
+  base: { type: "positional", required: true, valueHint: "BASE.json", description: "The result document to compare against" },
+  new: { type: "positional", required: true, valueHint: "NEW.json", description: "The result document under test" },
   json: { type: "boolean", description: "The comparison as JSON on stdout" },
-  report: { type: "string", description: "Write an HTML page: both sides, both latency curves on one chart" },
+  report: { type: "string", valueHint: "PATH", description: "Write an HTML page: both sides, both latency curves on one chart" },
   "fail-regression": { type: "string", valueHint: "PCT", description: "Exit 3 when a metric got worse beyond the noise by more than PCT %; exit 2 when the repeats are too few to judge" },
   "min-effect": { type: "string", valueHint: "PCT", default: String(DEFAULT_COMPARE_SETTINGS.minEffectPct), description: "Smallest change in % worth a verdict" },
-} as const;
+} as const satisfies ArgsDef;
 
-export default defineCommand({
+const compare = defineCommand({
   meta: { name: "minibench compare", description: "Compare two result documents metric by metric, beyond run-to-run noise" },
   args,
   run({ args: flags }) {
@@ -56,6 +57,11 @@ export default defineCommand({
     return 0;
   },
 });
+
+export default {
+  ...compare,
+  examples: ["minibench compare base.json new.json --report compare.html", "minibench compare base.json new.json --fail-regression 10"],
+} satisfies Command;
 
 function unjudgedReason(unjudged: GateFinding[], failPct: number): string {
   const { point, metric } = unjudged[0]!;

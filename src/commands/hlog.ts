@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { defineCommand } from "citty";
+import { type ArgsDef, defineCommand } from "citty";
+import type { Command } from "./args.ts";
 import { UsageError } from "../errors.ts";
 import { writeAtomically } from "../report/files.ts";
 import { cutHlog } from "../report/hlog.ts";
@@ -8,14 +9,14 @@ import { latencyMs } from "../stats/summary.ts";
 import { formatCount, formatMs, parseDurationS } from "../units.ts";
 
 const args = {
-  log: { type: "positional", required: false, valueHint: "FILE.hlog", description: "An HdrHistogram interval log (written by bench --hlog)" },
-  start: { type: "string", description: "Leave out intervals that start before this, seconds from the log's BaseTime (e.g. 10s)" },
-  end: { type: "string", description: "Leave out intervals that end after this, seconds from the log's BaseTime" },
-  tag: { type: "string", default: "latency", description: "Which histograms: latency, service or lag" },
-  hgrm: { type: "string", description: "Write the percentile distribution (.hgrm) here instead of stdout" },
-} as const;
+  log: { type: "positional", required: true, valueHint: "FILE.hlog", description: "An HdrHistogram interval log (written by bench --hlog)" },
+  start: { type: "string", valueHint: "S", description: "Leave out intervals that start before this, seconds from the log's BaseTime (e.g. 10s)" },
+  end: { type: "string", valueHint: "S", description: "Leave out intervals that end after this, seconds from the log's BaseTime" },
+  tag: { type: "string", valueHint: "TAG", default: "latency", description: "Which histograms: latency, service or lag" },
+  hgrm: { type: "string", valueHint: "PATH", description: "Write the percentile distribution (.hgrm) here instead of stdout" },
+} as const satisfies ArgsDef;
 
-export default defineCommand({
+const hlog = defineCommand({
   meta: { name: "minibench hlog", description: "Cut a time window out of an interval log: the percentile distribution of what it kept" },
   args,
   run({ args: flags }) {
@@ -42,6 +43,11 @@ export default defineCommand({
     );
   },
 });
+
+export default {
+  ...hlog,
+  examples: ["minibench hlog run.hlog --start 10s --end 60s", "minibench hlog run.hlog --tag service --hgrm service.hgrm"],
+} satisfies Command;
 
 function cutLog(path: string, window: Parameters<typeof cutHlog>[1]) {
   let text: string;

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import type { ArgSpec, Command } from "./args.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { writeAtomically } from "../report/files.ts";
@@ -8,12 +9,12 @@ import { formatCount, formatMs } from "../units.ts";
 import { readResultDocument } from "../report/files.ts";
 
 const args = {
-  documents: { type: "positional", required: false, variadic: true, valueHint: "A.json B.json …", description: "Result documents of generators that ran together" },
-  output: { type: "string", alias: "o", description: "Where to write the merged result document" },
+  documents: { type: "positional", required: true, variadic: true, valueHint: "A.json B.json …", description: "Result documents of generators that ran together" },
+  output: { type: "string", alias: "o", valueHint: "PATH", description: "Where to write the merged result document" },
   json: { type: "boolean", description: "The merged document on stdout" },
-} as const;
+} as const satisfies Record<string, ArgSpec>;
 
-export default defineCommand({
+const merge = defineCommand({
   meta: { name: "minibench merge", description: "Merge the result documents of load generators that ran at the same time, exactly" },
   args,
   run({ args: flags }) {
@@ -35,6 +36,11 @@ export default defineCommand({
     for (const group of document.summary.groups) process.stderr.write(`  ${groupLine(group)}\n`);
   },
 });
+
+export default {
+  ...merge,
+  examples: ["minibench merge gen-0.json gen-1.json gen-2.json -o all.json"],
+} satisfies Command;
 
 /** One line per merged point: what the generators delivered together. */
 function groupLine(group: GroupSummary): string {

@@ -1,15 +1,16 @@
-import { defineCommand } from "citty";
+import { type ArgsDef, defineCommand } from "citty";
+import type { Command } from "./args.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { readResultDocument } from "../report/files.ts";
 import { writeHtmlReport } from "../report/html.ts";
 
 const args = {
-  result: { type: "positional", required: false, valueHint: "RESULT.json", description: "A result document (written by --json or --out)" },
-  output: { type: "string", alias: "o", description: "Where to write the HTML report (default: RESULT.html beside the document)" },
-} as const;
+  result: { type: "positional", required: true, valueHint: "RESULT.json", description: "A result document (written by --json or --out)" },
+  output: { type: "string", alias: "o", valueHint: "PATH", description: "Where to write the HTML report (default: RESULT.html beside the document)" },
+} as const satisfies ArgsDef;
 
-export default defineCommand({
+const report = defineCommand({
   meta: { name: "minibench report", description: "Render a result document as a self-contained HTML report" },
   args,
   run({ args: flags }) {
@@ -20,3 +21,8 @@ export default defineCommand({
     log.info(`wrote ${output}`);
   },
 });
+
+export default {
+  ...report,
+  examples: ["minibench report result.json -o result.html"],
+} satisfies Command;

@@ -2,20 +2,8 @@ import { defineCommand } from "citty";
 import { RunError } from "../errors.ts";
 import { log } from "../log.ts";
 import { reusePortSupported, startCluster } from "../server/cluster.ts";
-import { servePlan } from "../config/serve-plan.ts";
-
-const args = {
-  host: { type: "string", default: "127.0.0.1", description: "Address to listen on" },
-  port: { type: "string", default: "8000", description: "Port to listen on (0: any free port, printed)" },
-  workers: { type: "string", default: "1", description: "Listeners sharing the port, one thread each (Linux)" },
-  close: { type: "boolean", default: false, description: "Answer every request with Connection: close and close" },
-  "body-size": { type: "string", default: "2", description: "Response body size in bytes (e.g. 2, 1k)" },
-  "delay-ms": { type: "string", default: "0", description: "Wait this long before each response" },
-  "header-timeout-ms": { type: "string", default: "5000", description: "408 and close when a request head takes longer" },
-  "idle-timeout-ms": { type: "string", default: "30000", description: "Close keep-alive connections idle this long" },
-  "max-connections": { type: "string", default: "10000", description: "Close new connections at once past this many" },
-  quiet: { type: "boolean", default: false, description: "Print only the listening line" },
-} as const;
+import { SERVE_OPTIONS, servePlan } from "../config/serve-plan.ts";
+import { argsOf, type Command } from "./args.ts";
 
 /** Bun's listen errors say only "Failed to listen at HOST"; the code says why. */
 const LISTEN_ADVICE: Record<string, string> = {
@@ -24,9 +12,9 @@ const LISTEN_ADVICE: Record<string, string> = {
   EACCES: "permission denied (ports below 1024 need privileges)",
 };
 
-export default defineCommand({
+const serve = defineCommand({
   meta: { name: "minibench serve", description: "Run the reference HTTP/1.1 server: 200 OK to every request" },
-  args,
+  args: argsOf(SERVE_OPTIONS, "serve"),
   async run({ args: flags }) {
     const plan = servePlan(flags);
     let workers = plan.workers;
@@ -54,3 +42,8 @@ export default defineCommand({
     process.exit(0);
   },
 });
+
+export default {
+  ...serve,
+  examples: ["minibench serve --port 8080", "minibench serve --port 0 --workers 2 --body-size 1k --quiet"],
+} satisfies Command;

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
+import { BENCH_OPTIONS } from "./bench-options.ts";
+import type { Option, OptionTable } from "./options.ts";
 
 /**
  * `bench_config.json`: the preset profiles and default options, loaded and validated in one
@@ -32,18 +34,11 @@ export interface Profile {
   open: OpenProfile;
 }
 
-/** Common options a file may set; a flag given on the command line wins. */
-export interface ConfigDefaults {
-  url?: string;
-  method?: string;
-  header?: string[];
-  body?: string;
-  keepalive?: boolean;
-  pipeline?: number;
-  timeout?: number;
-  threads?: number;
-  insecure?: boolean;
-}
+/**
+ * The options a file's `defaults` set, parsed, by their key in the bench option table; a flag given
+ * on the command line wins over them.
+ */
+export type ConfigDefaults = Readonly<Record<string, unknown>>;
 
 export interface BenchConfig {
   /** Where it came from: a path, or "built-in profiles". */
@@ -170,7 +165,7 @@ export function parseConfig(json: unknown, file: string): BenchConfig {
   const presets: Record<string, Profile> = {};
   for (const [name, field] of Object.entries(presetsField.object(null))) presets[name] = parseProfile(field, file);
   if (Object.keys(presets).length === 0) presetsField.fail("at least one profile");
-  return { source: file, presets, defaults: top.defaults ? parseDefaults(top.defaults) : {} };
+  return { source: file, presets, defaults: top.defaults ? parseDefaults(top.defaults, file) : {} };
 }
 
 function missing(file: string, parent: Field, key: string): never {
@@ -203,17 +198,21 @@ function parseProfile(field: Field, file: string): Profile {
   };
 }
 
-function parseDefaults(field: Field): ConfigDefaults {
-  const fields = field.object(["url", "method", "header", "body", "keepalive", "pipeline", "timeout", "threads", "insecure"]);
-  const defaults: ConfigDefaults = {};
-  if (fields.url) defaults.url = fields.url.string();
-  if (fields.method) defaults.method = fields.method.string();
-  if (fields.header) defaults.header = fields.header.array().map((item) => item.string());
-  if (fields.body) defaults.body = fields.body.string();
-  if (fields.keepalive) defaults.keepalive = fields.keepalive.boolean();
-  if (fields.pipeline) defaults.pipeline = fields.pipeline.integer(1);
-  if (fields.timeout) defaults.timeout = fields.timeout.number(0, true);
-  if (fields.threads) defaults.threads = fields.threads.integer(1);
-  if (fields.insecure) defaults.insecure = fields.insecure.boolean();
+/** The options with a config key, by that key. */
+const SETTABLE = new Map<string, { key: string; option: Option }>(
+  Object.entries(BENCH_OPTIONS as OptionTable).flatMap(([key, option]) => (option.config ? [[option.config, { key, option }]] : [])),
+);
+
+/** `defaults`: each value read by its option's kind, each message naming its JSON path. */
+function parseDefaults(field: Field, file: string): ConfigDefaults {
+  const defaults: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(field.object([...SETTABLE.keys()]))) {
+    const { key, option } = SETTABLE.get(name)!;
+    try {
+      defaults[key] = option.kind.parse(value.value, `${file}: ${value.path}`);
+    } catch (error) {
+      throw error instanceof UsageError ? new ConfigError(error.message) : error;
+    }
+  }
   return defaults;
 }

@@ -1,14 +1,15 @@
 import { readFileSync } from "node:fs";
-import { buildTarget } from "../client/target.ts";
+import { buildTarget, type RequestSpec } from "../client/target.ts";
 import { UsageError } from "../errors.ts";
-import { parseCount, parseDurationS, parseMs } from "../units.ts";
-import type { BenchConfig, ConfigDefaults } from "./bench-config.ts";
-import { defaultBacklog, type ClosedRun, type LoadOptions, type OpenRun, type PresetRun, type SweepRun } from "./plan.ts";
+import { type BenchConfig, loadConfig } from "./bench-config.ts";
+import { BENCH_OPTIONS, DEFAULT_CLOSED_DURATION_S, type BenchMode, type BenchValues } from "./bench-options.ts";
+import { resolveOptions } from "./options.ts";
+import { defaultBacklog, type BenchPlan, type ClosedRun, type LoadOptions, type ModeRun, type OpenRun, type PresetRun, type SweepRun } from "./plan.ts";
 
-/** Raw flag values as citty hands them over (strings and booleans), plus repeated `-H` values. */
-export type Flags = Record<string, unknown>;
-
-export const DEFAULT_URL = "http://127.0.0.1:8000/";
+/**
+ * A bench command's whole plan, built and validated before anything starts: no child server, no
+ * connection, no file written until every value (flag, config file, default) has been checked.
+ */
 
 export interface OutputPlan {
   json: boolean;
@@ -32,157 +33,132 @@ export interface OutputPlan {
   progressLines: boolean;
 }
 
-const text = (flags: Flags, name: string): string | undefined => {
-  const value = flags[name];
-  return typeof value === "string" ? value : undefined;
-};
+/** What a bench command runs: the plan, and whether its target is a `minibench serve` child still to start. */
+export interface PlannedBench {
+  plan: BenchPlan;
+  serve: boolean;
+  /** What the target's request bytes were built from, to build them again for the child's address. */
+  request: RequestSpec;
+}
 
-export function loadOptions(flags: Flags, headers: string[]): LoadOptions {
-  const positional = text(flags, "target");
-  const flagUrl = text(flags, "url");
-  if (positional !== undefined && flagUrl !== undefined && positional !== flagUrl) {
-    throw new UsageError(`two targets given: ${JSON.stringify(positional)} and --url ${JSON.stringify(flagUrl)}`);
+/** The flags given on the command line, by flag name; positionals by their option key. */
+export type GivenFlags = Readonly<Record<string, unknown>>;
+
+type Common = BenchValues<BenchMode>;
+
+/** The plan of a bench mode from the flags given and the config file (`--config`, or the default one). */
+export function benchPlan(mode: BenchMode, given: GivenFlags, config: BenchConfig = configOf(given)): PlannedBench {
+  const { run, values } = modeRun(mode, given, config);
+  if (values.serve && (given.target !== undefined || given.url !== undefined)) {
+    throw new UsageError("--serve starts its own target: give no URL with it");
   }
-  const bodyText = text(flags, "body");
-  const bodyFile = text(flags, "body-file");
-  if (bodyText !== undefined && bodyFile !== undefined) throw new UsageError("--body and --body-file: give one of them");
-  let body: Uint8Array | null = bodyText === undefined ? null : new TextEncoder().encode(bodyText);
-  if (bodyFile !== undefined) {
-    try {
-      body = readFileSync(bodyFile);
-    } catch (error) {
-      throw new UsageError(`--body-file: cannot read ${bodyFile}: ${(error as Error).message}`);
+  const { load, request } = loadOptions(values, given);
+  return { plan: { load, run, output: outputPlan(values) }, serve: values.serve, request };
+}
+
+function configOf(given: GivenFlags): BenchConfig {
+  return loadConfig(given.config === undefined ? undefined : BENCH_OPTIONS.config.kind.parse(given.config, "--config"));
+}
+
+/** The plan against the `minibench serve` child that `--serve` started at `url`. */
+export function servedAt({ plan, request }: PlannedBench, url: string): BenchPlan {
+  return { ...plan, load: { ...plan.load, target: buildTarget({ ...request, url }) } };
+}
+
+function modeRun(mode: BenchMode, given: GivenFlags, config: BenchConfig): { run: ModeRun; values: Common } {
+  switch (mode) {
+    case "closed": {
+      const values = resolveOptions(BENCH_OPTIONS, mode, given, config.defaults);
+      return { run: closedRun(values), values };
+    }
+    case "open": {
+      const values = resolveOptions(BENCH_OPTIONS, mode, given, config.defaults);
+      return { run: openRun(values), values };
+    }
+    case "sweep": {
+      const values = resolveOptions(BENCH_OPTIONS, mode, given, config.defaults);
+      return { run: sweepRun(values), values };
+    }
+    case "preset": {
+      const values = resolveOptions(BENCH_OPTIONS, mode, given, config.defaults);
+      return { run: presetRun(values, config), values };
     }
   }
-  const keepAlive = flags.keepalive !== false;
-  return {
-    target: buildTarget({
-      url: positional ?? flagUrl ?? DEFAULT_URL,
-      method: text(flags, "method") ?? "GET",
-      headers,
-      body,
-      keepAlive,
-      insecure: flags.insecure === true,
-    }),
-    keepAlive,
-    pipeline: parseCount("--pipeline", text(flags, "pipeline") ?? "1", { min: 1, max: 1024 }),
-    timeoutMs: parseMs("--timeout", text(flags, "timeout") ?? "10000", { min: 1 }),
-    threads: parseCount("--threads", text(flags, "threads") ?? "1", { min: 1, max: 256 }),
-  };
 }
 
-/**
- * With neither `-n` nor `-d`, a closed run goes by time: a fixed count finishes in a fraction of a
- * second against a fast server and measures connection set-up instead of the server.
- */
-export const DEFAULT_CLOSED_DURATION_S = "5";
-
-export function closedRun(flags: Flags): ClosedRun {
-  const requests = text(flags, "requests");
-  const duration = text(flags, "duration") ?? (requests === undefined ? DEFAULT_CLOSED_DURATION_S : undefined);
-  return {
-    kind: "closed",
-    concurrency: parseCount("--concurrency", text(flags, "concurrency") ?? "200"),
-    requests: duration === undefined ? parseCount("--requests", requests ?? "") : null,
-    durationS: duration === undefined ? null : parseDurationS("--duration", duration, { min: 0.001 }),
-    warmup: parseCount("--warmup", text(flags, "warmup") ?? "500", { min: 0 }),
-    repeat: parseCount("--repeat", text(flags, "repeat") ?? "3"),
-  };
+function closedRun(values: BenchValues<"closed">): ClosedRun {
+  const { concurrency, requests, warmup, repeat } = values;
+  const durationS = values.duration ?? (requests === null ? DEFAULT_CLOSED_DURATION_S : null);
+  return { kind: "closed", concurrency, requests: durationS === null ? requests : null, durationS, warmup, repeat };
 }
 
-export function openRun(flags: Flags): OpenRun {
-  const rps = text(flags, "rps");
-  if (rps === undefined) throw new UsageError("--rps is required: the target arrival rate in requests per second");
-  const concurrency = parseCount("--concurrency", text(flags, "concurrency") ?? "800");
-  const arrival = text(flags, "arrival") ?? "constant";
-  if (arrival !== "constant" && arrival !== "poisson") {
-    throw new UsageError(`--arrival: expected constant or poisson, got ${JSON.stringify(arrival)}`);
-  }
-  const backlog = text(flags, "backlog");
-  const rateRps = parseCount("--rps", rps);
+function openRun(values: BenchValues<"open">): OpenRun {
+  const { rps, openDuration, openConcurrency, backlog, arrival, repeat, warmupSec } = values;
   return {
     kind: "open",
-    rateRps,
-    durationS: parseDurationS("--duration", text(flags, "duration") ?? "15", { min: 0.001 }),
-    concurrency,
-    backlog: backlog === undefined ? defaultBacklog(rateRps, concurrency) : parseCount("--backlog", backlog, { min: 0 }),
+    rateRps: rps,
+    durationS: openDuration,
+    concurrency: openConcurrency,
+    backlog: backlog ?? defaultBacklog(rps, openConcurrency),
     arrival,
-    repeat: parseCount("--repeat", text(flags, "repeat") ?? "3"),
-    warmupS: parseDurationS("--warmup-sec", text(flags, "warmup-sec") ?? "5"),
+    repeat,
+    warmupS: warmupSec,
   };
 }
 
-/**
- * The file's `defaults` under the flags: a flag given on the command line wins, then the file,
- * then the built-in default. Returns new flags and the headers to send.
- */
-export function withDefaults(flags: Flags, given: Set<string>, headers: string[], defaults: ConfigDefaults): { flags: Flags; headers: string[] } {
-  const merged: Flags = { ...flags };
-  for (const [key, value] of Object.entries(defaults)) {
-    if (key === "header" || given.has(key)) continue;
-    if (key === "url" && merged.target !== undefined) continue;
-    merged[key] = typeof value === "number" ? String(value) : value;
-  }
-  return { flags: merged, headers: headers.length > 0 ? headers : (defaults.header ?? []) };
+function sweepRun(values: BenchValues<"sweep">): SweepRun {
+  const { concurrencies, sweepRequests, minDuration, sweepWarmup, repeat, sloP99 } = values;
+  return { kind: "sweep", concurrencies, requests: sweepRequests, minDurationS: minDuration, warmup: sweepWarmup, repeat, sloP99Ms: sloP99 };
 }
 
-export function sweepRun(flags: Flags): SweepRun {
-  const list = text(flags, "concurrencies") ?? "1,2,5,10,20,50,100,200";
-  const concurrencies = list.split(",").map((item) => parseCount("--concurrencies", item.trim()));
-  const slo = text(flags, "slo-p99");
-  return {
-    kind: "sweep",
-    concurrencies,
-    requests: parseCount("--requests", text(flags, "requests") ?? "3000"),
-    minDurationS: parseDurationS("--min-duration", text(flags, "min-duration") ?? "1"),
-    warmup: parseCount("--warmup", text(flags, "warmup") ?? "300", { min: 0 }),
-    repeat: parseCount("--repeat", text(flags, "repeat") ?? "3"),
-    sloP99Ms: slo === undefined ? null : parseMs("--slo-p99", slo, { min: 0.001 }),
-  };
-}
-
-export function presetRun(flags: Flags, config: BenchConfig): PresetRun {
-  const name = text(flags, "profile") ?? "standard";
-  const profile = config.presets[name];
+function presetRun(values: BenchValues<"preset">, config: BenchConfig): PresetRun {
+  const profile = config.presets[values.profile];
   if (profile === undefined) {
-    throw new UsageError(`--profile: no profile ${JSON.stringify(name)} in ${config.source} (it has ${Object.keys(config.presets).join(", ")})`);
+    throw new UsageError(`--profile: no profile ${JSON.stringify(values.profile)} in ${config.source} (it has ${Object.keys(config.presets).join(", ")})`);
   }
-  return { kind: "preset", profileName: name, profile, outDir: text(flags, "out-dir") ?? "." };
+  return { kind: "preset", profileName: values.profile, profile, outDir: values.outDir };
 }
 
-export function outputPlan(flags: Flags): OutputPlan {
-  const failP99 = text(flags, "fail-p99");
-  const failErrorRate = text(flags, "fail-error-rate");
-  const startAt = text(flags, "start-at");
-  let failErrorRateValue: number | null = null;
-  if (failErrorRate !== undefined) {
-    failErrorRateValue = Number(failErrorRate);
-    if (failErrorRate.trim() === "" || !(failErrorRateValue >= 0 && failErrorRateValue <= 1)) {
-      throw new UsageError(`--fail-error-rate: expected a fraction from 0 to 1, got ${JSON.stringify(failErrorRate)}`);
-    }
+function loadOptions(values: Common, given: GivenFlags): { load: LoadOptions; request: RequestSpec } {
+  if (given.target !== undefined && given.url !== undefined && values.target !== values.url) {
+    throw new UsageError(`two targets given: ${JSON.stringify(values.target)} and --url ${JSON.stringify(values.url)}`);
   }
+  if (values.body !== null && values.bodyFile !== null) throw new UsageError("--body and --body-file: give one of them");
+  const request: RequestSpec = {
+    url: values.target ?? values.url,
+    method: values.method,
+    headers: values.header ?? [],
+    body: values.bodyFile !== null ? readBodyFile(values.bodyFile) : values.body === null ? null : new TextEncoder().encode(values.body),
+    keepAlive: values.keepalive,
+    insecure: values.insecure,
+  };
+  const load = { target: buildTarget(request), keepAlive: values.keepalive, pipeline: values.pipeline, timeoutMs: values.timeout, threads: values.threads };
+  return { load, request };
+}
+
+function readBodyFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`--body-file: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+function outputPlan(values: Common): OutputPlan {
   return {
-    json: flags.json === true,
-    outPath: text(flags, "out") ?? null,
-    csvPath: text(flags, "csv") ?? null,
-    hgrmPath: text(flags, "hgrm") ?? null,
-    reportPath: text(flags, "report") ?? null,
-    progress: flags.progress !== false && flags.quiet !== true,
-    quiet: flags.quiet === true,
-    failP99Ms: failP99 === undefined ? null : parseMs("--fail-p99", failP99),
-    failErrorRate: failErrorRateValue,
-    startAtMs: startAt === undefined ? null : parseStartAt(startAt),
+    json: values.json,
+    outPath: values.out,
+    csvPath: values.csv,
+    hgrmPath: values.hgrm,
+    reportPath: values.report,
+    progress: values.progress && !values.quiet,
+    quiet: values.quiet,
+    failP99Ms: values.failP99,
+    failErrorRate: values.failErrorRate,
+    startAtMs: values.startAt,
     intervalS: null,
     hlogPath: null,
     intervalsJsonPath: null,
     progressLines: false,
   };
-}
-
-function parseStartAt(value: string): number {
-  const epochMs = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(epochMs)) {
-    throw new UsageError(`--start-at: expected an ISO-8601 time or epoch milliseconds, got ${JSON.stringify(value)}`);
-  }
-  return epochMs;
 }

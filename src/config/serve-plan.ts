@@ -1,9 +1,23 @@
-import { UsageError } from "../errors.ts";
 import type { ServerOptions } from "../server/server.ts";
-import { parseCount, parseMs, parsePort, parseSize } from "../units.ts";
+import { bytes, count, flag, milliseconds, optionFor, resolveOptions, text } from "./options.ts";
 
-/** The flags of `minibench serve`, as citty hands them over. */
-type ServeFlag = "host" | "port" | "workers" | "close" | "body-size" | "delay-ms" | "header-timeout-ms" | "idle-timeout-ms" | "max-connections" | "quiet";
+/** The options of `minibench serve`, declared once: flags, validation and help come from here. */
+
+const option = optionFor<"serve">();
+const SERVE = ["serve"] as const;
+
+export const SERVE_OPTIONS = {
+  host: option(text("ADDRESS"), { modes: SERVE, default: "127.0.0.1", help: "Address to listen on" }),
+  port: option(count({ min: 0, max: 65535 }, "PORT"), { modes: SERVE, default: 8000, help: "Port to listen on (0: any free port, printed)" }),
+  workers: option(count({ min: 1, max: 256 }), { modes: SERVE, default: 1, help: "Listeners sharing the port, one thread each (Linux)" }),
+  close: option(flag, { modes: SERVE, default: false, help: "Answer every request with Connection: close and close" }),
+  bodySize: option(bytes({ min: 0, max: 64 << 20 }), { modes: SERVE, flag: "body-size", default: 2, help: "Response body size (e.g. 2, 1k)" }),
+  delayMs: option(milliseconds(), { modes: SERVE, flag: "delay-ms", default: 0, help: "Wait this long before each response" }),
+  headerTimeoutMs: option(milliseconds({ min: 1 }), { modes: SERVE, flag: "header-timeout-ms", default: 5000, help: "408 and close when a request head takes longer" }),
+  idleTimeoutMs: option(milliseconds({ min: 1 }), { modes: SERVE, flag: "idle-timeout-ms", default: 30_000, help: "Close keep-alive connections idle this long" }),
+  maxConnections: option(count(), { modes: SERVE, flag: "max-connections", default: 10_000, help: "Close new connections at once past this many" }),
+  quiet: option(flag, { modes: SERVE, default: false, help: "Print only the listening line" }),
+} as const;
 
 export interface ServePlan {
   server: ServerOptions;
@@ -11,22 +25,22 @@ export interface ServePlan {
   quiet: boolean;
 }
 
-export function servePlan(flags: Record<ServeFlag, string | boolean>): ServePlan {
-  const text = (name: ServeFlag) => String(flags[name]);
-  if (text("host").trim() === "") throw new UsageError("--host: expected an address, got an empty string");
+/** The plan of `minibench serve` from the flags given, by flag name. */
+export function servePlan(given: Readonly<Record<string, unknown>>): ServePlan {
+  const values = resolveOptions(SERVE_OPTIONS, "serve", given);
   return {
     server: {
-      hostname: text("host"),
-      port: parsePort("--port", text("port")),
-      closeEach: flags.close === true,
-      bodySize: parseSize("--body-size", text("body-size"), { min: 0, max: 64 << 20 }),
-      delayMs: parseMs("--delay-ms", text("delay-ms")),
-      headerTimeoutMs: parseMs("--header-timeout-ms", text("header-timeout-ms"), { min: 1 }),
-      idleTimeoutMs: parseMs("--idle-timeout-ms", text("idle-timeout-ms"), { min: 1 }),
-      maxConnections: parseCount("--max-connections", text("max-connections")),
+      hostname: values.host,
+      port: values.port,
+      closeEach: values.close,
+      bodySize: values.bodySize,
+      delayMs: values.delayMs,
+      headerTimeoutMs: values.headerTimeoutMs,
+      idleTimeoutMs: values.idleTimeoutMs,
+      maxConnections: values.maxConnections,
       reusePort: false,
     },
-    workers: parseCount("--workers", text("workers"), { min: 1, max: 256 }),
-    quiet: flags.quiet === true,
+    workers: values.workers,
+    quiet: values.quiet,
   };
 }

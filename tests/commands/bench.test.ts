@@ -129,7 +129,7 @@ describe("bench closed", () => {
       [["closed", "--concurency", "5"], "unknown option --concurency"],
       [["open"], "--rps is required"],
       [["open", "--rps", "100", "--arrival", "bursty"], "--arrival"],
-      [["closed", "ftp://x/"], "--url: expected an http:// or https:// URL"],
+      [["closed", "ftp://x/"], "URL: expected an http:// or https:// URL"],
       [["closed", "-H", "no colon"], '--header: expected "Name: value"'],
     ] as const) {
       const { code, stderr } = await bench([...args]);

@@ -84,3 +84,20 @@ describe("bench_config.json validation", () => {
     expect(() => loadConfig(broken)).toThrow(new RegExp(`^${broken}: not valid JSON \\(`));
   });
 });
+
+describe("defaults: read by the bench option table, reported by JSON path", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ pipeline: 0 }, "bench_config.json: defaults.pipeline: expected an integer from 1 to 1024, got 0"],
+    [{ pipeline: "4" }, ""],
+    [{ timeout: "soon" }, 'bench_config.json: defaults.timeout: expected a positive number of milliseconds, got "soon"'],
+    [{ threads: 1000 }, "bench_config.json: defaults.threads: expected an integer from 1 to 256, got 1000"],
+    [{ url: "ftp://x/" }, 'bench_config.json: defaults.url: expected an http:// or https:// URL, got "ftp://x/"'],
+    [{ header: "X-A: 1" }, ""],
+    [{ header: ["X-A: 1", "nocolon"] }, 'bench_config.json: defaults.header: expected "Name: value", got "nocolon"'],
+    [{ method: "GE T" }, 'bench_config.json: defaults.method: expected an HTTP method (a token such as GET), got "GE T"'],
+  ];
+  test.each(cases)("%j", (defaults, message) => {
+    if (message === "") expect(() => parseConfig({ presets: good(), defaults }, "bench_config.json")).not.toThrow();
+    else expect(messageOf({ presets: good(), defaults })).toBe(message);
+  });
+});
