@@ -24,8 +24,8 @@ const METHOD_LINE = /^[A-Z]+\s/;
 /** Reads a body file named by an `@path` line; throws with the reason when it cannot. */
 export type BodyReader = (path: string) => Uint8Array;
 
-export function readHttpTargets(text: string, place: Place, defaults: TargetDefaults, readBody: BodyReader, emit: (target: TargetSpec) => void): void {
-  const lines = new Lines(text, place);
+export function readHttpTargets(lines: Lines, defaults: TargetDefaults, readBody: BodyReader, emit: (target: TargetSpec) => void): void {
+  const place = lines.place;
   const extensions = new Extensions();
   for (let line = lines.next(); line !== null; line = lines.next()) {
     if (line === "") continue;

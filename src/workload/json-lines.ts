@@ -14,8 +14,8 @@ import { checkBody, checkHeader, checkMethod, checkName, checkUrl, checkWeight, 
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export function readJsonTargets(text: string, place: Place, defaults: TargetDefaults, emit: (target: TargetSpec) => void): void {
-  const lines = new Lines(text, place);
+export function readJsonTargets(lines: Lines, defaults: TargetDefaults, emit: (target: TargetSpec) => void): void {
+  const place = lines.place;
   for (let line = lines.next(); line !== null; line = lines.next()) {
     if (line !== "") emit(jsonTarget(place, line, defaults));
   }

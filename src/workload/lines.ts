@@ -2,22 +2,25 @@ import { checkName, checkWeight, type Place } from "./target-spec.ts";
 
 /**
  * The lines of a targets file, one at a time and trimmed, with the line number kept in `place`
- * for messages. A line may end in LF or CRLF. Walking the text by index keeps a million-line file
- * from becoming a million-element array.
+ * for messages. A line may end in LF or CRLF. The text comes in chunks (a big file is read a
+ * megabyte at a time, never whole) and is walked by index, so a million-line file never becomes a
+ * million-element array.
  */
 export class Lines {
+  private text = "";
   private at = 0;
   private lastAt = 0;
 
   constructor(
-    private readonly text: string,
+    private readonly chunks: Iterator<string>,
     readonly place: Place,
   ) {}
 
   /** The next line, trimmed, or null after the last one. */
   next(): string | null {
+    let end = this.text.indexOf("\n", this.at);
+    while (end < 0 && this.more()) end = this.text.indexOf("\n", this.at);
     if (this.at >= this.text.length) return null;
-    const end = this.text.indexOf("\n", this.at);
     const stop = end < 0 ? this.text.length : end;
     const line = this.text.slice(this.at, stop).trim();
     this.lastAt = this.at;
@@ -30,6 +33,16 @@ export class Lines {
   back(): void {
     this.at = this.lastAt;
     this.place.line--;
+  }
+
+  /** Appends the next chunk, keeping the text from the last line read on (for `back`). */
+  private more(): boolean {
+    const chunk = this.chunks.next();
+    if (chunk.done) return false;
+    this.text = this.text.slice(this.lastAt) + chunk.value;
+    this.at -= this.lastAt;
+    this.lastAt = 0;
+    return true;
   }
 }
 

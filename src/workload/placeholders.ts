@@ -89,26 +89,32 @@ export interface RandomSource {
 
 /** `value` modulo 10^width, zero-padded, at bytes[at, at + width). */
 export function writeSeq(bytes: Uint8Array, at: number, width: number, value: number): void {
-  let rest = value % POW10[width]!;
-  for (let i = at + width - 1; i >= at; i--) {
-    const digit = rest % 10;
-    bytes[i] = DIGIT_0 + digit;
-    rest = (rest - digit) / 10;
+  let rest = value < POW10[width]! ? value : value % POW10[width]!;
+  let i = at + width - 1;
+  // Digits above 2^31 in floating point; the rest (all of them, mostly) in 32-bit integers.
+  for (; rest >= 2147483648; i--) {
+    const quotient = Math.floor(rest / 10);
+    bytes[i] = DIGIT_0 + rest - quotient * 10;
+    rest = quotient;
+  }
+  for (let r = rest | 0; i >= at; i--) {
+    const quotient = (r / 10) | 0;
+    bytes[i] = DIGIT_0 + r - quotient * 10;
+    r = quotient;
   }
 }
 
-/** `width` random decimal digits, nine from each 32-bit draw. */
+/** `width` random decimal digits, nine from each draw. */
 export function writeRandomDigits(bytes: Uint8Array, at: number, width: number, random: RandomSource): void {
-  let i = at;
   const end = at + width;
-  while (i < end) {
-    // Below 4e9 the 32 bits are uniform over 0..3,999,999,999, so nine digits are uniform: redraw above.
-    let draw = random.nextU32();
-    while (draw >= 4_000_000_000) draw = random.nextU32();
+  for (let i = at; i < end; ) {
+    // 30 bits below 10^9 are uniform over nine digits (redrawn 7% of the time), and stay in int32.
+    let draw = random.nextU32() >>> 2;
+    while (draw >= 1_000_000_000) draw = random.nextU32() >>> 2;
     for (let n = 0; n < 9 && i < end; n++, i++) {
-      const digit = draw % 10;
-      bytes[i] = DIGIT_0 + digit;
-      draw = (draw - digit) / 10;
+      const quotient = (draw / 10) | 0;
+      bytes[i] = DIGIT_0 + draw - quotient * 10;
+      draw = quotient;
     }
   }
 }

@@ -2,6 +2,7 @@ import { UsageError } from "../errors.ts";
 import { encodeRequest } from "./encode.ts";
 import { RAND, SEQ, writeRandomDigits, writeSeq, writeUuid, type RandomSource } from "./placeholders.ts";
 import type { TargetSpec } from "./target-spec.ts";
+import type { TargetUrl } from "./target-url.ts";
 
 /**
  * Every target of a workload encoded once, at start-up, into one buffer: request i is
@@ -48,10 +49,18 @@ export class RequestPool {
   }
 }
 
-/** A Uint32Array that grows: a million targets cost 4 bytes each per table, not an 8-byte JS slot. */
+/**
+ * A Uint32Array that grows: a million targets cost 4 bytes each per table, not an 8-byte JS slot.
+ * Memory is committed by the kernel only where it is written, so a generous first capacity costs
+ * nothing and spares the copies (and the garbage) of growing.
+ */
 class U32List {
-  data = new Uint32Array(1024);
+  data: Uint32Array;
   length = 0;
+
+  constructor(capacity: number) {
+    this.data = new Uint32Array(Math.max(capacity, 16));
+  }
 
   push(value: number): void {
     if (this.length === this.data.length) {
@@ -63,31 +72,40 @@ class U32List {
   }
 
   done(): Uint32Array {
-    return this.data.slice(0, this.length);
+    return this.data.subarray(0, this.length);
   }
 }
 
 export class PoolBuilder {
-  private bytes = new Uint8Array(64 * 1024);
+  private bytes: Uint8Array;
   private used = 0;
-  private readonly offsets = new U32List();
-  private readonly patchStart = new U32List();
-  private readonly patches = new U32List();
-  private readonly weights = new U32List();
-  private readonly head = new U32List();
-  private readonly originOf = new U32List();
-  private readonly nameOf = new U32List();
+  private readonly offsets: U32List;
+  private readonly patchStart: U32List;
+  private readonly patches = new U32List(1024);
+  private readonly weights: U32List;
+  private readonly head: U32List;
+  private readonly originOf: U32List;
+  private readonly nameOf: U32List;
   private readonly origins: Origin[] = [];
   private readonly originIndex = new Map<string, number>();
+  private lastOrigin: Origin | null = null;
   private readonly names: string[] = [];
   private readonly nameIndex = new Map<string, number>();
   /** Reused for every target's placeholder positions. */
   private readonly found: number[] = [];
 
+  /**
+   * `sourceBytes`, the size of the targets file, sizes the buffer and tables at first (a request
+   * is rarely more than a few times its line), so that a big file is encoded without regrowing.
+   */
   constructor(
     private readonly keepAlive: boolean,
     private readonly maxPoolBytes = DEFAULT_MAX_POOL_BYTES,
+    sourceBytes = 0,
   ) {
+    this.bytes = new Uint8Array(Math.min(Math.max(4 * sourceBytes, 64 * 1024), maxPoolBytes));
+    const targets = sourceBytes / 8;
+    [this.offsets, this.patchStart, this.weights, this.head, this.originOf, this.nameOf] = Array.from({ length: 6 }, () => new U32List(targets));
     this.offsets.push(0);
     this.patchStart.push(0);
   }
@@ -97,7 +115,9 @@ export class PoolBuilder {
     const request = encodeRequest(spec, this.keepAlive, this.found);
     this.reserve(request.length);
     const at = this.used;
-    for (let i = 0; i < request.length; i++) this.bytes[at + i] = request.charCodeAt(i);
+    // A byte loop: a native string write costs more than the copy itself for requests this small.
+    const bytes = this.bytes;
+    for (let i = 0; i < request.length; i++) bytes[at + i] = request.charCodeAt(i);
     this.used += request.length;
     this.offsets.push(this.used);
     for (let i = 0; i < this.found.length; i += 3) {
@@ -108,14 +128,13 @@ export class PoolBuilder {
     this.patchStart.push(this.patches.length);
     this.weights.push(spec.weight);
     this.head.push(spec.method === "HEAD" ? 1 : 0);
-    const { tls, hostname, port } = spec.url;
-    this.originOf.push(indexOf(this.originIndex, `${tls ? "https" : "http"}://${hostname}:${port}`, () => this.origins.push({ tls, hostname, port })));
+    this.originOf.push(this.originOfUrl(spec.url));
     this.nameOf.push(spec.name === null ? 0xffffffff : indexOf(this.nameIndex, spec.name, () => this.names.push(spec.name!)));
   }
 
   build(): RequestPool {
     return new RequestPool(
-      this.bytes.slice(0, this.used),
+      this.bytes.subarray(0, this.used),
       this.offsets.done(),
       this.patchStart.done(),
       this.patches.done(),
@@ -124,8 +143,17 @@ export class PoolBuilder {
       this.origins,
       this.originOf.done(),
       this.names,
-      new Int32Array(this.nameOf.done().buffer),
+      signed(this.nameOf.done()),
     );
+  }
+
+  /** Most files name one origin, line after line: the last one is compared before any lookup. */
+  private originOfUrl({ tls, hostname, port }: TargetUrl): number {
+    const last = this.lastOrigin;
+    if (last !== null && last.port === port && last.hostname === hostname && last.tls === tls) return this.originOf.data[this.originOf.length - 1]!;
+    const i = indexOf(this.originIndex, `${tls ? "https" : "http"}://${hostname}:${port}`, () => this.origins.push({ tls, hostname, port }));
+    this.lastOrigin = this.origins[i]!;
+    return i;
   }
 
   private reserve(length: number): void {
@@ -141,6 +169,8 @@ export class PoolBuilder {
     this.bytes = grown;
   }
 }
+
+const signed = (list: Uint32Array) => new Int32Array(list.buffer, list.byteOffset, list.length);
 
 function indexOf(index: Map<string, number>, key: string, add: () => void): number {
   let i = index.get(key);

@@ -1,12 +1,12 @@
 import { Extensions, Lines } from "./lines.ts";
-import { checkUrl, type Place, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
+import { checkUrl, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
 
 /**
  * oha's URL list: one URL per line, each sent with the command line's method, headers and body.
  * Blank lines and `#` comments are skipped; `# @name` and `# @weight` apply to the next URL.
  */
-export function readUrlList(text: string, place: Place, defaults: TargetDefaults, emit: (target: TargetSpec) => void): void {
-  const lines = new Lines(text, place);
+export function readUrlList(lines: Lines, defaults: TargetDefaults, emit: (target: TargetSpec) => void): void {
+  const place = lines.place;
   const extensions = new Extensions();
   for (let line = lines.next(); line !== null; line = lines.next()) {
     if (line === "") continue;

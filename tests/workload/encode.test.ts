@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { encodeRequest } from "../../src/workload/encode.ts";
 import { readTargets } from "../../src/workload/targets.ts";
 import { NO_DEFAULTS, type TargetSpec } from "../../src/workload/target-spec.ts";
-import { parseTargetUrl } from "../../src/workload/target-url.ts";
+import { parsedTargetUrl, parseTargetUrl, plainTargetUrl } from "../../src/workload/target-url.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 /** The bytes each decoded target is sent as, exactly. */
@@ -85,5 +85,26 @@ describe("a target's URL", () => {
 
   test("anything but an absolute http(s) URL is none", () => {
     for (const href of ["/path", "ftp://a/", "http//a", "http://a/b c", "", "http://"]) expect(parseTargetUrl(href)).toBeNull();
+  });
+
+  test("the fast path for plain URLs agrees with the URL parser wherever it answers", () => {
+    const hosts = ["a", "127.0.0.1", "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "0x10", "a.b-c.example", "a..b", "x1", "9", "A", "a.", "[::1]", "u:p@a"];
+    const ports = ["", ":", ":0", ":80", ":8080", ":65535", ":65536", ":123456", ":x"];
+    const rests = ["", "/", "/a/b?c=d", "?q", "#f", "/é", "/{{seq}}", "/a b"];
+    let plain = 0;
+    for (const scheme of ["http://", "https://"]) {
+      for (const host of hosts) {
+        for (const port of ports) {
+          for (const rest of rests) {
+            const href = `${scheme}${host}${port}${rest}`;
+            const fast = plainTargetUrl(href);
+            if (fast === null) continue;
+            plain++;
+            expect([href, fast]).toEqual([href, parsedTargetUrl(href)!]);
+          }
+        }
+      }
+    }
+    expect(plain).toBeGreaterThan(200);
   });
 });
