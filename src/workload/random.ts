@@ -43,6 +43,3 @@ export class Random implements RandomSource {
     return ((this.nextU32() >>> 5) * 67108864 + (this.nextU32() >>> 6)) / 9007199254740992;
   }
 }
-
-/** A seed for runs without `--seed`. */
-export const freshSeed = (): number => Math.floor(Math.random() * 2 ** 53);
