@@ -33,6 +33,27 @@ export function parseStages(flag: string, text: string): Stage[] {
   });
 }
 
+/**
+ * Stages from a flag's text (`30s:1000,0s:5000`) or a config file's JSON: the same text, or a list
+ * of `{ "duration": "30s" | 30, "target": 1000 }`. Messages start with `label` and, in a list,
+ * name the item: `bench_config.json: defaults.stages[2].target: …`.
+ */
+export function readStages(input: unknown, label: string): Stage[] {
+  if (typeof input === "string") return parseStages(label, input);
+  if (!Array.isArray(input) || input.length === 0) {
+    throw new UsageError(`${label}: expected stages as "duration:target,…" or a non-empty list of { "duration", "target" }, got ${JSON.stringify(input)}`);
+  }
+  return input.map((item: unknown, i) => {
+    const at = `${label}[${i}]`;
+    if (typeof item !== "object" || item === null || Array.isArray(item)) throw new UsageError(`${at}: expected { "duration": "30s", "target": 1000 }, got ${JSON.stringify(item)}`);
+    const unknown = Object.keys(item).filter((key) => key !== "duration" && key !== "target");
+    if (unknown.length > 0) throw new UsageError(`${at}.${unknown[0]}: unknown key (a stage has "duration" and "target")`);
+    const { duration, target } = item as Record<string, unknown>;
+    const asText = (value: unknown) => (typeof value === "number" || typeof value === "string" ? String(value) : JSON.stringify(value ?? null));
+    return { durationS: parseDurationS(`${at}.duration`, asText(duration)), target: parseCount(`${at}.target`, asText(target), { min: 0 }) };
+  });
+}
+
 /** Stages written back in the notation they are read in. */
 export function formatStages(stages: readonly Stage[]): string {
   return stages.map((stage) => `${stage.durationS}s:${stage.target}`).join(",");

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { UsageError } from "../../src/errors.ts";
-import { connectionsAt, formatStages, LoadProfile, parseStages } from "../../src/schedule/stages.ts";
+import { connectionsAt, formatStages, LoadProfile, parseStages, readStages } from "../../src/schedule/stages.ts";
 import { seededRandom } from "../support/random.ts";
 
 describe("parseStages", () => {
@@ -24,6 +24,26 @@ describe("parseStages", () => {
     const attempt = () => parseStages("--stages", text);
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(message);
+  });
+});
+
+describe("readStages: a flag's text or a config file's list", () => {
+  test("both forms give the same stages", () => {
+    const fromText = readStages("30s:1000,0s:5k", "--stages");
+    expect(readStages([{ duration: "30s", target: 1000 }, { duration: 0, target: "5k" }], "defaults.stages")).toEqual(fromText);
+    expect(readStages("30s:1000,0s:5k", "defaults.stages")).toEqual(fromText);
+  });
+
+  test.each<[unknown, string]>([
+    [[], 'bench_config.json: defaults.stages: expected stages as "duration:target,…" or a non-empty list of { "duration", "target" }, got []'],
+    [42, "bench_config.json: defaults.stages: expected stages"],
+    [[{ duration: "1s", target: 5 }, "2s:5"], 'bench_config.json: defaults.stages[1]: expected { "duration": "30s", "target": 1000 }, got "2s:5"'],
+    [[{ duration: "1s", target: -5 }], 'bench_config.json: defaults.stages[0].target: expected a non-negative integer, got "-5"'],
+    [[{ duration: "soon", target: 5 }], 'bench_config.json: defaults.stages[0].duration: expected a non-negative duration'],
+    [[{ target: 5 }], "bench_config.json: defaults.stages[0].duration: expected a non-negative duration (e.g. 15, 15s, 500ms, 2m), got \"null\""],
+    [[{ duration: 1, target: 5, ramp: true }], 'bench_config.json: defaults.stages[0].ramp: unknown key (a stage has "duration" and "target")'],
+  ])("%p is refused with its JSON path", (input, message) => {
+    expect(() => readStages(input, "bench_config.json: defaults.stages")).toThrow(message);
   });
 });
 
