@@ -1,5 +1,6 @@
+import { formatStages, readStages, type Stage } from "../schedule/stages.ts";
 import { DEFAULT_BACKLOG_S } from "./plan.ts";
-import { choice, count, countList, flag, fraction, headerList, httpUrl, method, milliseconds, optionFor, seconds, text, wallClock, type Values } from "./options.ts";
+import { choice, count, countList, flag, fraction, headerList, httpUrl, method, milliseconds, optionFor, seconds, text, wallClock, type Kind, type Values } from "./options.ts";
 
 /**
  * Every option of `minibench bench`, declared once: its kind, default, help, aliases, the modes
@@ -23,6 +24,9 @@ export const DEFAULT_URL = "http://127.0.0.1:8000/";
  */
 export const DEFAULT_CLOSED_DURATION_S = 5;
 
+/** `--stages 30s:1000,0s:5000` on the command line; the same text or a list of `{ duration, target }` in a config file. */
+const stageList: Kind<Stage[]> = { hint: "STAGES", parse: (input, label) => readStages(input, label), show: formatStages };
+
 export const BENCH_OPTIONS = {
   // ---- Each mode's own ----
   requests: option(count(), { modes: ["closed"], alias: "n", help: "Requests per repeat, instead of a duration" }),
@@ -35,7 +39,12 @@ export const BENCH_OPTIONS = {
   }),
   warmup: option(count({ min: 0 }), { modes: ["closed"], default: 500, help: "Warm-up requests, not recorded" }),
 
-  rps: option(count(), { modes: ["open"], required: true, help: "Target arrival rate, requests per second" }),
+  rps: option(count({ min: 0 }), { modes: ["open"], defaultText: "required; 0 with --stages", help: "Target arrival rate, requests per second (with --stages, the rate they start from)" }),
+  stages: option(stageList, {
+    modes: ["open"],
+    config: "stages",
+    help: "Move the rate through stages of duration:target (e.g. 30s:1000,0s:5000,60s:5000): each a linear ramp, 0s a step",
+  }),
   openDuration: option(seconds({ min: 0.001 }), { modes: ["open"], flag: "duration", alias: "d", default: 15, help: "Measured window per repeat" }),
   openConcurrency: option(count(), { modes: ["open"], flag: "concurrency", alias: "c", default: 800, help: "Most requests in flight at once" }),
   backlog: option(count({ min: 0 }), {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { buildTarget, type RequestSpec } from "../client/target.ts";
+import { formatStages } from "../schedule/stages.ts";
 import { UsageError } from "../errors.ts";
 import { type BenchConfig, loadConfig } from "./bench-config.ts";
 import { BENCH_OPTIONS, DEFAULT_CLOSED_DURATION_S, type BenchMode, type BenchValues } from "./bench-options.ts";
@@ -93,16 +94,27 @@ function closedRun(values: BenchValues<"closed">): ClosedRun {
 }
 
 function openRun(values: BenchValues<"open">): OpenRun {
-  const { rps, openDuration, openConcurrency, backlog, arrival, repeat, warmupSec } = values;
+  const { rps, stages, openDuration, openConcurrency, backlog, arrival, repeat, warmupSec } = values;
+  if (stages === null) {
+    if (rps === null) throw new UsageError("--rps is required: the target arrival rate in requests per second (or give --stages)");
+    if (rps === 0) throw new UsageError('--rps: expected a positive integer, got "0" (a rate of 0 only starts --stages)');
+    return { kind: "open", rateRps: rps, durationS: openDuration, concurrency: openConcurrency, backlog: backlog ?? defaultBacklog(rps, openConcurrency), arrival, repeat, warmupS: warmupSec };
+  }
+  const durationS = stages.reduce((sum, stage) => sum + stage.durationS, 0);
+  if (durationS <= 0) throw new UsageError(`--stages: the stages last no time: ${formatStages(stages)}`);
+  const startRps = rps ?? 0;
+  const peakRps = Math.max(startRps, ...stages.map((stage) => stage.target));
   return {
     kind: "open",
-    rateRps: rps,
-    durationS: openDuration,
+    rateRps: startRps,
+    durationS,
+    stages,
     concurrency: openConcurrency,
-    backlog: backlog ?? defaultBacklog(rps, openConcurrency),
+    backlog: backlog ?? defaultBacklog(peakRps, openConcurrency),
     arrival,
     repeat,
-    warmupS: warmupSec,
+    // The warm-up runs at the starting rate: from 0 there is nothing to warm up.
+    warmupS: startRps > 0 ? warmupSec : 0,
   };
 }
 

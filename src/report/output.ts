@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { BenchPlan } from "../config/plan.ts";
+import { formatStages } from "../schedule/stages.ts";
 import { log } from "../log.ts";
 import { capacityExceeded, type ResultDocument } from "../stats/document.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
@@ -82,7 +83,8 @@ export function describeRun({ load, run }: BenchPlan): string {
       return `closed loop ${url}: ${run.concurrency} connections, ${amount} × ${run.repeat}, ${how}`;
     }
     case "open":
-      return `open loop ${url}: ${run.rateRps} req/s (${run.arrival}) for ${run.durationS} s × ${run.repeat}, cap ${run.concurrency}, backlog ${run.backlog}, ${how}`;
+      const rate = run.stages ? `stages from ${run.rateRps} req/s: ${formatStages(run.stages)}` : `${run.rateRps} req/s`;
+      return `open loop ${url}: ${rate} (${run.arrival}) for ${run.durationS} s × ${run.repeat}, cap ${run.concurrency}, backlog ${run.backlog}, ${how}`;
     case "sweep":
       return `sweep ${url}: concurrencies ${run.concurrencies.join(",")}, ${run.requests} requests × ${run.repeat} each, ${how}`;
     case "preset":

@@ -10,6 +10,7 @@ import type { Interval, RunResult } from "../stats/result.ts";
 import { summarizeRepeats, totalErrors } from "../stats/summary.ts";
 import type { OutputPlan } from "../config/bench-plan.ts";
 import { runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
+import { stageIntervalS } from "./stages.ts";
 import { runLoad } from "./threads.ts";
 import type { Tally } from "../stats/tally.ts";
 import { reviewed } from "../stats/warnings.ts";
@@ -34,7 +35,8 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   const startedAt = new Date();
   const progress = Progress.create(output);
   // The live view shows the last interval's latency: it records intervals even when no output keeps them.
-  const intervalS = output.intervalS ?? (progress ? 1 : null);
+  // Stages are measured from intervals too, short enough to see each stage in several.
+  const intervalS = output.intervalS ?? (run.kind === "open" && run.stages ? stageIntervalS(run.stages) : progress ? 1 : null);
   const runStep: RunStep = (step, phase, label) => {
     progress?.begin(label, step);
     // Without a terminal, a multi-step run still says where it is, one line per step.

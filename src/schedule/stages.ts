@@ -201,6 +201,12 @@ export function meanRateRps(run: OpenRun): number {
   return new LoadProfile(run.rateRps, run.stages).total / run.durationS;
 }
 
+/** Intervals to measure stages by: 1 s, or a quarter of the shortest stage that lasts. */
+export function stageIntervalS(stages: readonly Stage[]): number {
+  const shortestS = Math.min(...stages.filter((stage) => stage.durationS > 0).map((stage) => stage.durationS));
+  return Math.min(1, shortestS / 4);
+}
+
 /** Where each stage of an open run lies in its measured window; null for a constant rate. */
 export function stageSpans(run: OpenRun): StageSpan[] | null {
   if (run.stages === undefined) return null;

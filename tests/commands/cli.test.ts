@@ -91,7 +91,7 @@ describe("--help", async () => {
     expect(defaultIn(open, "--warmup-sec")).toBe(`${openRun.warmupS}s`);
     expect(defaultIn(open, "--backlog")).toBe(`${DEFAULT_BACKLOG_S} s of requests at --rps, at least --concurrency`);
     expect(openRun.backlog).toBe(defaultBacklog(openRun.rateRps, openRun.concurrency));
-    expect(open.get("--rps")).toEndWith("(required)");
+    expect(open.get("--rps")).toEndWith("(default: required; 0 with --stages)");
 
     const sweep = helpEntries((await runCli(["bench", "sweep", "--help"])).stdout);
     const sweepRun = benchPlan("sweep", {}, config).plan.run;

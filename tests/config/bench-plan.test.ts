@@ -78,7 +78,7 @@ describe("errors name the flag the value came from", () => {
     ["closed", { concurrency: "0" }, '--concurrency: expected a positive integer, got "0"'],
     ["closed", { requests: "many" }, '--requests: expected a positive integer, got "many"'],
     ["closed", { pipeline: "2000" }, '--pipeline: expected an integer from 1 to 1024, got "2000"'],
-    ["open", {}, "--rps is required: target arrival rate, requests per second"],
+    ["open", {}, "--rps is required: the target arrival rate in requests per second (or give --stages)"],
     ["open", { rps: "10", arrival: "bursty" }, '--arrival: expected constant or poisson, got "bursty"'],
     ["sweep", { concurrencies: "1,x" }, '--concurrencies: expected a positive integer, got "x"'],
     ["closed", { "fail-error-rate": "2" }, '--fail-error-rate: expected a fraction from 0 to 1, got "2"'],
