@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { RunError, UsageError } from "../errors.ts";
 import { documentProblem, type ResultDocument } from "../stats/document.ts";
 
@@ -56,7 +56,9 @@ export function checkWritable(flag: string, path: string): void {
     writeFileSync(temp, "");
     unlinkSync(temp);
   } catch (error) {
-    throw new UsageError(`${flag}: cannot write ${path}: ${reason(error)}`);
+    // ENOENT in a directory that exists: a file system that refuses new files, such as /proc.
+    const refused = (error as NodeJS.ErrnoException).code === "ENOENT" && isDirectory(dirname(path));
+    throw new UsageError(`${flag}: cannot write ${path}: ${refused ? `no file can be created in ${dirname(path)}` : reason(error)}`);
   }
 }
 

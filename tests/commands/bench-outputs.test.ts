@@ -26,7 +26,7 @@ describe("output paths are checked before any load", () => {
     const { code, stderr } = await runCli(["bench", "closed", url, "-d", "30", "--out", "/proc/x.json"]);
     expect(code).toBe(2);
     expect(performance.now() - started).toBeLessThan(5000);
-    expect(stderr).toContain("--out: cannot write /proc/x.json");
+    expect(stderr).toContain("--out: cannot write /proc/x.json: no file can be created in /proc");
     expect(stderr).not.toContain(".tmp");
     expect(stderr.trim().split("\n")).toHaveLength(1);
   });
