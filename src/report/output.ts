@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { BenchPlan } from "../config/plan.ts";
 import { formatStages } from "../schedule/stages.ts";
 import { log } from "../log.ts";
+import { formatCount } from "../units.ts";
 import { capacityExceeded, type ResultDocument } from "../stats/document.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
 import { csv, type CsvContext } from "./csv.ts";
@@ -69,7 +70,7 @@ function tables(document: ResultDocument): string {
 }
 
 export const pointName = (group: { phase: string; concurrency: number; targetRps: number | null }) =>
-  group.targetRps === null ? `${group.phase} loop, concurrency ${group.concurrency}` : `${group.phase} loop at ${group.targetRps} req/s`;
+  group.targetRps === null ? `${group.phase} loop, concurrency ${group.concurrency}` : `${group.phase} loop at ${formatCount(group.targetRps)} req/s`;
 
 export function describeRun({ load, run }: BenchPlan): string {
   const connection = load.keepAlive ? "keep-alive" : "new connection per request";
