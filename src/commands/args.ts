@@ -87,7 +87,7 @@ export function takesValue(args: ArgsDef, token: string): boolean {
  * without their value, values given to a boolean and extra positionals; applies the definitions'
  * defaults for flags not given.
  */
-export function parseArgv(args: ArgsDef, rawArgs: readonly string[]): ParsedArgs {
+export function parseArgv(args: ArgsDef, rawArgs: readonly string[], elsewhere: ReadonlyMap<string, string> = new Map()): ParsedArgs {
   const table = flagTable(args);
   const specs = Object.entries(args) as [string, ArgSpec][];
   const positionalNames = specs.filter(([, def]) => def.type === "positional").map(([key]) => key);
@@ -105,7 +105,7 @@ export function parseArgv(args: ArgsDef, rawArgs: readonly string[]): ParsedArgs
     }
     const [name, inlineValue] = splitFlag(token);
     const flag = table.get(name);
-    if (flag === undefined) throw new UsageError(`unknown option ${dashed(name)}${suggestion(name, [...table.keys()], dashed) ?? " (see --help)"}`);
+    if (flag === undefined) throw unknownOption(name, table, elsewhere);
     if (flag.spec.type === "boolean") {
       if (inlineValue !== undefined) throw new UsageError(`${dashed(name)} takes no value`);
       parsed[flag.key] = !flag.negated;
@@ -129,7 +129,14 @@ export function parseArgv(args: ArgsDef, rawArgs: readonly string[]): ParsedArgs
   return parsed;
 }
 
-/** ` (did you mean --concurrency?)` for the nearest of `names` by edit distance, when one is near enough. */
+/** The nearest name of this command's when one is near; else the other command the flag belongs to. */
+function unknownOption(name: string, table: Map<string, Flag>, elsewhere: ReadonlyMap<string, string>): UsageError {
+  const owner = elsewhere.get(name);
+  const hint = suggestion(name, [...table.keys()], dashed) ?? (owner ? ` (an option of ${owner})` : " (see --help)");
+  return new UsageError(`unknown option ${dashed(name)}${hint}`);
+}
+
+/** ` (did you mean --concurrency?)` for the nearest of `names` by edit distance when one is near enough, or the one name `word` begins. */
 export function suggestion(word: string, names: readonly string[], show: (name: string) => string = (name) => name): string | null {
   let best: string | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
@@ -139,7 +146,10 @@ export function suggestion(word: string, names: readonly string[], show: (name: 
   }
   // One edit in a short word, two in a longer one: beyond that a guess misleads more than it helps.
   const near = word.length <= 4 ? 1 : 2;
-  return best !== null && bestDistance <= near && word.length > 1 ? ` (did you mean ${show(best)}?)` : null;
+  if (best !== null && bestDistance <= near && word.length > 1) return ` (did you mean ${show(best)}?)`;
+  // A word that begins exactly one name is that name cut short: `--warmup` for `--warmup-sec`.
+  const longer = names.filter((name) => name.startsWith(word));
+  return word.length >= 3 && longer.length === 1 ? ` (did you mean ${show(longer[0]!)}?)` : null;
 }
 
 /** Levenshtein distance, counting a swap of two neighbours as one edit (the commonest typo). */

@@ -46,8 +46,9 @@ export interface OptionSpec<T, M extends string> {
   section?: string;
 }
 
-export type Option<M extends string = string> = OptionSpec<any, M> & { kind: Kind<any> };
-export type OptionTable<M extends string = string> = Readonly<Record<string, Option<M>>>;
+/** An entry of any table, its value's type left open: a table holds options of many types. */
+export type Option = OptionSpec<any, string> & { kind: Kind<any> };
+export type OptionTable = Readonly<Record<string, Option>>;
 
 /** One entry of a table: its spec, with the kind that reads its values. */
 export const optionFor =

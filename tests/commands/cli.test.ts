@@ -111,6 +111,10 @@ describe("typos", () => {
     [["bench", "closd"], 'minibench: unknown command "closd" (did you mean closed?)'],
     [["comapre", "a.json", "b.json"], 'minibench: unknown command "comapre" (did you mean compare?)'],
     [["bench", "closed", "--zzzzzz"], "minibench: unknown option --zzzzzz (see --help)"],
+    [["bench", "closed", "--rps", "100"], "minibench: unknown option --rps (an option of minibench bench open)"],
+    [["bench", "open", "--concurrencies", "1,2"], "minibench: unknown option --concurrencies (an option of minibench bench sweep)"],
+    [["bench", "open", "--warmup", "5"], "minibench: unknown option --warmup (did you mean --warmup-sec?)"],
+    [["bench", "sweep", "--profile", "smoke"], "minibench: unknown option --profile (an option of minibench bench preset)"],
     [["bench", "frobnicate"], 'minibench: unknown command "frobnicate" (see --help)'],
   ];
   test.each(cases)("%j", async (args, message) => {
