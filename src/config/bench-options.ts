@@ -99,6 +99,15 @@ export const BENCH_OPTIONS = {
   failP99: option(milliseconds(), { modes: ALL, flag: "fail-p99", section: OUTPUT, help: "Exit 3 when the p99 latency (ms) is above this" }),
   failErrorRate: option(fraction, { modes: ALL, flag: "fail-error-rate", section: OUTPUT, help: "Exit 3 when the error rate (0–1) is above this" }),
   startAt: option(wallClock, { modes: ALL, flag: "start-at", section: OUTPUT, help: "Wait until this time (ISO-8601 or epoch ms) to start" }),
+  interval: option(seconds({ min: 0.01 }), {
+    modes: ALL,
+    section: OUTPUT,
+    defaultText: "1s with --hlog, --intervals-json or --report",
+    help: "Record each run over time in intervals this long",
+  }),
+  hlog: option(text("PATH"), { modes: ALL, section: OUTPUT, help: "Write the HdrHistogram interval log (.hlog) of latency, service time and lag" }),
+  intervalsJson: option(text("PATH"), { modes: ALL, flag: "intervals-json", section: OUTPUT, help: "Write one JSON line per interval (NDJSON), as each interval ends" }),
+  progressLines: option(flag, { modes: ALL, flag: "progress-lines", default: false, section: OUTPUT, help: "One progress line per interval on stderr, terminal or not" }),
 } as const;
 
 export type BenchOptions = typeof BENCH_OPTIONS;

@@ -168,9 +168,10 @@ function outputPlan(values: Common): OutputPlan {
     failP99Ms: values.failP99,
     failErrorRate: values.failErrorRate,
     startAtMs: values.startAt,
-    intervalS: null,
-    hlogPath: null,
-    intervalsJsonPath: null,
-    progressLines: false,
+    // Intervals are recorded when asked for, or at 1 s when an output needs them.
+    intervalS: values.interval ?? (values.hlog !== null || values.intervalsJson !== null || values.report !== null ? 1 : null),
+    hlogPath: values.hlog,
+    intervalsJsonPath: values.intervalsJson,
+    progressLines: values.progressLines && !values.quiet,
   };
 }
