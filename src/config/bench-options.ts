@@ -107,7 +107,7 @@ export const BENCH_OPTIONS = {
   }),
   hlog: option(text("PATH"), { modes: ALL, section: OUTPUT, help: "Write the HdrHistogram interval log (.hlog) of latency, service time and lag" }),
   intervalsJson: option(text("PATH"), { modes: ALL, flag: "intervals-json", section: OUTPUT, help: "Write one JSON line per interval (NDJSON), as each interval ends" }),
-  progressLines: option(flag, { modes: ALL, flag: "progress-lines", default: false, section: OUTPUT, help: "One progress line per interval on stderr, terminal or not" }),
+  intervalLines: option(flag, { modes: ALL, flag: "interval-lines", default: false, section: OUTPUT, help: "One progress line per interval on stderr, terminal or not" }),
 } as const;
 
 export type BenchOptions = typeof BENCH_OPTIONS;

@@ -30,8 +30,8 @@ export interface OutputPlan {
   hlogPath: string | null;
   /** `--intervals-json`: one JSON line per interval. */
   intervalsJsonPath: string | null;
-  /** `--progress=lines`: one progress line per interval on stderr, terminal or not. */
-  progressLines: boolean;
+  /** `--interval-lines`: one progress line per interval on stderr, terminal or not. */
+  intervalLines: boolean;
 }
 
 /** What a bench command runs: the plan, and whether its target is a `minibench serve` child still to start. */
@@ -172,6 +172,6 @@ function outputPlan(values: Common): OutputPlan {
     intervalS: values.interval ?? (values.hlog !== null || values.intervalsJson !== null || values.report !== null ? 1 : null),
     hlogPath: values.hlog,
     intervalsJsonPath: values.intervalsJson,
-    progressLines: values.progressLines && !values.quiet,
+    intervalLines: values.intervalLines && !values.quiet,
   };
 }

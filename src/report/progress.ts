@@ -8,7 +8,7 @@ import { formatCount } from "../units.ts";
  * Progress on stderr while a run goes on, never on stdout. On a terminal, one line redrawn four
  * times a second: step and repeat, elapsed of planned time and ETA, current rate, errors and
  * drops, and the last interval's p50/p99 with a sparkline of the recent p99s. It samples the tally
- * from its own timer, so it costs the hot path nothing. With `lines` (`--progress=lines`, for logs
+ * from its own timer, so it costs the hot path nothing. With `lines` (`--interval-lines`, for logs
  * and CI), one plain line per interval instead, terminal or not.
  */
 
@@ -43,9 +43,9 @@ export class Progress {
   }
 
   /** A live line on a terminal; lines per interval when asked for; otherwise none. */
-  static create(options: { progress: boolean; progressLines: boolean; quiet: boolean }, stream: ProgressStream = process.stderr): Progress | null {
+  static create(options: { progress: boolean; intervalLines: boolean; quiet: boolean }, stream: ProgressStream = process.stderr): Progress | null {
     if (options.quiet) return null;
-    if (options.progressLines) return new Progress(stream, true);
+    if (options.intervalLines) return new Progress(stream, true);
     return options.progress && stream.isTTY === true ? new Progress(stream) : null;
   }
 

@@ -101,8 +101,8 @@ describe("without a time output", () => {
     expect(document.runs[0]!.intervals).toBeUndefined();
   });
 
-  test("--progress-lines prints one line per interval on stderr, none on stdout", async () => {
-    const { stdout, stderr, code } = await runCli(["bench", "closed", "--serve", "-d", "1.2", "-c", "2", "--repeat", "1", "--interval", "0.5", "--progress-lines", "--json"]);
+  test("--interval-lines prints one line per interval on stderr, none on stdout", async () => {
+    const { stdout, stderr, code } = await runCli(["bench", "closed", "--serve", "-d", "1.2", "-c", "2", "--repeat", "1", "--interval", "0.5", "--interval-lines", "--json"]);
     expect(code).toBe(0);
     const document: ResultDocument = JSON.parse(stdout);
     const progress = stderr.split("\n").filter((line) => line.startsWith("closed repeat 1/1"));

@@ -32,10 +32,10 @@ async function eventually(condition: () => boolean, timeoutMs = 3000): Promise<v
 }
 
 test("created only when wanted: a terminal for the live line, any stream for lines, never when quiet", () => {
-  const options = { progress: true, progressLines: false, quiet: false };
+  const options = { progress: true, intervalLines: false, quiet: false };
   expect(Progress.create(options, new Captured(false))).toBeNull();
-  expect(Progress.create({ ...options, quiet: true, progressLines: true }, new Captured(true))).toBeNull();
-  const lines = Progress.create({ ...options, progressLines: true }, new Captured(false));
+  expect(Progress.create({ ...options, quiet: true, intervalLines: true }, new Captured(true))).toBeNull();
+  const lines = Progress.create({ ...options, intervalLines: true }, new Captured(false));
   expect(lines).not.toBeNull();
   lines!.stop();
   const live = Progress.create(options, new Captured(true));

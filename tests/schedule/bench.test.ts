@@ -19,7 +19,7 @@ const output = (extra: Partial<OutputPlan>): OutputPlan => ({
   intervalS: null,
   hlogPath: null,
   intervalsJsonPath: null,
-  progressLines: false,
+  intervalLines: false,
   ...extra,
 });
 
