@@ -71,5 +71,5 @@ describe("minibench hlog", () => {
       expect(stderr.trim().split("\n")).toHaveLength(1);
       expect(stdout).toBe("");
     }
-  });
+  }, 30_000);
 });

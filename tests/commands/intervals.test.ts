@@ -99,7 +99,7 @@ describe("without a time output", () => {
     const document: ResultDocument = JSON.parse(stdout);
     expect(document.schemaVersion).toBe(2);
     expect(document.runs[0]!.intervals).toBeUndefined();
-  });
+  }, 15_000);
 
   test("--interval-lines prints one line per interval on stderr, none on stdout", async () => {
     const { stdout, stderr, code } = await runCli(["bench", "closed", "--serve", "-d", "1.2", "-c", "2", "--repeat", "1", "--interval", "0.5", "--interval-lines", "--json"]);
@@ -108,12 +108,12 @@ describe("without a time output", () => {
     const progress = stderr.split("\n").filter((line) => line.startsWith("closed repeat 1/1"));
     expect(progress).toHaveLength(document.runs[0]!.intervals!.length);
     expect(progress[0]).toMatch(/t=0\.5 s {2}[\d,]+ req\/s {2}p50 [\d.]+ ms {2}p99 [\d.]+ ms/);
-  });
+  }, 15_000);
 
   test("an --hlog path that cannot be written fails before any load, exit 1", async () => {
     const { stderr, code } = await runCli(["bench", "closed", "--serve", "-n", "100", "--hlog", join(dir, "missing", "x.hlog")]);
     expect(code).toBe(1);
     expect(stderr).toContain("cannot write");
     expect(stderr).not.toContain("    at ");
-  });
+  }, 15_000);
 });
