@@ -9,7 +9,7 @@ import { openLibc } from "../libc.ts";
  * more requests per second on loopback.
  *
  * A connection that sends nothing is held by the kernel for about a second and then accepted
- * anyway, so it still meets the header timeout, a second late; it takes no memory of ours meanwhile.
+ * anyway, so it still meets the idle timeout, a second late; it takes no memory of ours meanwhile.
  *
  * Bun neither has this option nor shows a listener's descriptor, so the listening sockets are found
  * among this process's descriptors by their port, and the option is set through libc. It is only
