@@ -2,8 +2,9 @@
  * What recording runs over time costs. Against a spawned `minibench serve` (each on its own core
  * when `taskset` exists):
  *
- * 1. throughput: closed-loop runs with intervals on (`--interval 1 --hlog`) and off, side by side,
- *    alternating which goes first, `--rounds` times; the median ratio on/off;
+ * 1. throughput and CPU: closed-loop runs with intervals on (`--interval 1 --hlog`) and off, side by
+ *    side, alternating which goes first, `--rounds` times; the median ratios on/off of throughput and
+ *    of the client's CPU time per request (the steadier of the two on a shared machine);
  * 2. the cost of one cut, in this process: the time a thread spends ending an interval (moving the
  *    counts out of three recorders and encoding three histograms) — the throughput it takes is at
  *    most that time over the interval's length, whatever the noise of the machine;
@@ -46,12 +47,19 @@ function rssMb(pid: number): number {
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
-async function bench(args: string[], onStart?: (pid: number) => void): Promise<{ runs: { throughputRps: number; intervals?: unknown[] }[] }> {
+interface Measured {
+  runs: { throughputRps: number; requests: number; intervals?: unknown[] }[];
+  /** The client process's CPU time (user + system), start-up included. */
+  cpuUs: number;
+}
+
+async function bench(args: string[], onStart?: (pid: number) => void): Promise<Measured> {
   const client = Bun.spawn(pinned(1, [process.execPath, cli, "bench", ...args, "--json", "--quiet"]), { stdout: "pipe", stderr: "inherit" });
   onStart?.(client.pid);
   const output = await new Response(client.stdout).text();
   if ((await client.exited) !== 0) throw new Error(`bench ${args.join(" ")} exited with ${client.exitCode}`);
-  return JSON.parse(output);
+  const usage = client.resourceUsage();
+  return { ...JSON.parse(output), cpuUs: usage ? Number(usage.cpuTime.user + usage.cpuTime.system) : Number.NaN };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
@@ -82,17 +90,26 @@ try {
     "closed", server.url, "-d", String(closedS), "-c", values.concurrency!, "--repeat", "1", "--warmup", "2000",
     ...(interval ? ["--interval", "1", "--hlog", join(tempDir, `round-${round}.hlog`)] : []),
   ];
-  const ratios: number[] = [];
-  console.log(`| round | off (req/s) | on (req/s) | on/off |\n|---:|---:|---:|---:|`);
+  const rateRatios: number[] = [];
+  const cpuRatios: number[] = [];
+  console.log(`| round | off (req/s) | on (req/s) | on/off | off CPU µs/req | on CPU µs/req | on/off |\n|---:|---:|---:|---:|---:|---:|---:|`);
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 === 1 ? [false, true] : [true, false];
-    const measured = new Map<boolean, number>();
-    for (const interval of order) measured.set(interval, (await bench(closed(interval, round))).runs[0]!.throughputRps);
-    const ratio = measured.get(true)! / measured.get(false)!;
-    ratios.push(ratio);
-    console.log(`| ${round} | ${measured.get(false)!.toFixed(0)} | ${measured.get(true)!.toFixed(0)} | ${ratio.toFixed(3)} |`);
+    const measured = new Map<boolean, { rate: number; cpuUsPerRequest: number }>();
+    for (const interval of order) {
+      const { runs, cpuUs } = await bench(closed(interval, round));
+      measured.set(interval, { rate: runs[0]!.throughputRps, cpuUsPerRequest: cpuUs / runs[0]!.requests });
+    }
+    const [off, on] = [measured.get(false)!, measured.get(true)!];
+    rateRatios.push(on.rate / off.rate);
+    cpuRatios.push(on.cpuUsPerRequest / off.cpuUsPerRequest);
+    const cells = [off.rate.toFixed(0), on.rate.toFixed(0), (on.rate / off.rate).toFixed(3), off.cpuUsPerRequest.toFixed(2), on.cpuUsPerRequest.toFixed(2)];
+    console.log(`| ${round} | ${cells.join(" | ")} | ${(on.cpuUsPerRequest / off.cpuUsPerRequest).toFixed(3)} |`);
   }
-  console.log(`\nmedian on/off throughput ratio: ${median(ratios).toFixed(3)} over ${rounds} rounds (closed loop, -c ${values.concurrency}, ${closedS} s each)\n`);
+  console.log(
+    `\nmedian on/off over ${rounds} rounds (closed loop, -c ${values.concurrency}, ${closedS} s each): ` +
+      `throughput ${median(rateRatios).toFixed(3)}, client CPU per request ${median(cpuRatios).toFixed(3)}\n`,
+  );
 
   for (const perInterval of [1000, 20_000, 200_000]) {
     const ms = cutMs(perInterval);
