@@ -70,9 +70,9 @@ describe("the CI workflow", () => {
   });
 });
 
-describe("the README's Download section", () => {
+describe("the README's Install section", () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const start = readme.indexOf("\n## Download\n");
+  const start = readme.indexOf("\n## Install\n");
   const end = readme.indexOf("\n## ", start + 1);
   const section = readme.slice(start, end);
 
