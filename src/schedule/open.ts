@@ -95,13 +95,13 @@ export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signa
         alarm?.set(nextUs);
         return;
       }
-      if (backlogSize === 0 && sender.inFlight === 0) {
-        finish();
-      } else if (now > endUs + plan.drainUs) {
+      if (now > endUs + plan.drainUs) {
         // Requests that never got a slot before the end were never sent: they count as dropped.
         for (; backlogSize > 0; backlogSize--, backlogHead = (backlogHead + 1) % backlog.length) tally.onDrop(backlog[backlogHead]!);
-        finish();
       }
+      // Requests in flight are waited for: each ends by its own timeout at the latest, so every sent
+      // request has an outcome (sent = requests) however late the backlog let it go.
+      if (backlogSize === 0 && sender.inFlight === 0) finish();
     };
     signal?.addEventListener("abort", finish);
     const timer = setInterval(dispatch, plan.tickMs ?? 1);

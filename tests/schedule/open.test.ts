@@ -129,3 +129,28 @@ test("the default backlog is 3 s of requests at the target rate, never less than
   expect(defaultBacklog(20_000, 800)).toBe(60_000);
   expect(defaultBacklog(100, 800)).toBe(800);
 });
+
+test("at the drain deadline the backlog is dropped, but requests in flight are waited for", async () => {
+  let now = 0;
+  const sender = new FakeSender(1, () => now);
+  let finished = false;
+  const done = openLoop(sender, plan({ backlog: 5, endUs: 3_000, drainUs: 10_000 }), () => now).then(() => (finished = true));
+  now = 2_500;
+  sender.listener.onSlotFree();
+  // One in flight (0), two waiting (1000, 2000).
+  expect(sender.sentIntendedUs).toEqual([0]);
+  now = 12_000;
+  sender.complete(1);
+  // A slot freed just before the deadline takes the oldest waiting request.
+  expect(sender.sentIntendedUs).toEqual([0, 1000]);
+  now = 13_001;
+  sender.listener.onSlotFree();
+  await Bun.sleep(5);
+  // Past the deadline: the request still waiting is dropped, the one in flight keeps the run open.
+  expect(sender.tally.dropped).toBe(1);
+  expect(finished).toBe(false);
+  sender.complete(1);
+  await done;
+  expect(sender.tally.sent).toBe(2);
+  expect(sender.tally.requests).toBe(2);
+});
