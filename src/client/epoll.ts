@@ -102,6 +102,11 @@ export class EpollSocket<T> {
   connectErrno = 0;
   /** Asked for EPOLLOUT because a write did not fit. */
   waitingToWrite = false;
+  /**
+   * Why a send failed (an errno), 0 while none has. The kernel reports a socket's error once: when
+   * a send meets a reset, the read that follows sees only an end, so the close takes its cause from here.
+   */
+  sendErrno = 0;
 
   constructor(
     readonly data: T,
@@ -207,7 +212,13 @@ export class Epoll {
     const written = bytes.length === 0 ? 0 : this.c.send(socket.fd, this.ffi.ptr(bytes), bytes.length, MSG_NOSIGNAL);
     if (written === bytes.length) return written;
     // Any other failure also shows as an error or hang-up event, which closes the socket.
-    if (written < 0 && this.errno() !== EAGAIN) return -1;
+    if (written < 0) {
+      const errno = this.errno();
+      if (errno !== EAGAIN) {
+        if (socket.sendErrno === 0) socket.sendErrno = errno;
+        return -1;
+      }
+    }
     if (!socket.waitingToWrite) {
       socket.waitingToWrite = true;
       this.watch(EPOLL_CTL_MOD, socket, EPOLLIN | EPOLLOUT);
@@ -311,7 +322,7 @@ export class Epoll {
       socket.handler.data(socket, this.readBuffer.subarray(0, received));
       return;
     }
-    const errno = received === 0 ? 0 : this.errno();
+    const errno = received === 0 ? socket.sendErrno : this.errno();
     if (errno === EAGAIN) return;
     this.release(socket);
     socket.handler.close(socket, errno === 0 ? undefined : errnoError(errno));

@@ -126,6 +126,15 @@ describe("through a fault proxy, every request is one outcome of the right kind"
     expectAlternating(open.run, 20, "reset");
   });
 
+  test("a reset met while writing pipelined requests is still a reset, not a close", async () => {
+    // The next pipelined request goes out right after a response is parsed: its send meets the reset
+    // first, and the kernel tells a socket's error only once, so the close must keep that cause.
+    const { port } = proxy({ down: { cut: { afterBytes: MID_SECOND_RESPONSE, how: "reset" } } });
+    const { run } = await bench(port, "closed", ["-n", "40", "-c", "2", "--pipeline", "4"]);
+    expect(run.ok).toBeGreaterThan(0);
+    expect(nonZero(run.errors)).toEqual({ reset: run.requests - run.ok });
+  });
+
   test("a connection dropped (FIN) in the middle of a response is closed", async () => {
     const [closed, open] = await alternating(proxy({ down: { cut: { afterBytes: MID_SECOND_RESPONSE, how: "drop" } } }).port);
     expect(nonZero(closed.run.errors)).toEqual({ closed: 5 });
