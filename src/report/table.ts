@@ -80,8 +80,10 @@ export function openTable(runs: readonly RunResult[], group: GroupSummary): stri
   ]);
   if (group.serviceTimeMs) rows.push(["median service", "", "", "", "", "", ...latencyCells(group.serviceTimeMs)]);
   const table = renderTable(["repeat", "achieved/s", "sustained", "requests", "dropped", "errors", ...LATENCY_HEADERS], rows);
-  const lags = runs.flatMap((run) => (run.schedulerLagMs ? [run.schedulerLagMs] : []));
-  const lag = lags.length > 0 ? `scheduler lag p50 ${formatMs(lags.at(-1)!.p50)} ms, p99 ${formatMs(lags.at(-1)!.p99)} ms (last repeat)` : "";
+  const lastLag = runs.at(-1)?.schedulerLagMs;
+  const lag = lastLag
+    ? `scheduler lag p50 ${formatMs(lastLag.p50)} ms, p99 ${formatMs(lastLag.p99)} ms (last repeat)`
+    : "scheduler lag: not measured in the last repeat (no request found a free connection when it was due)";
   const legend = "latency: from the intended send time (coordinated omission corrected); service: from the actual send";
   const dropped = group.dropped > 0 ? droppedNote(group.dropped) : "";
   const totals = totalsNote(group, group.dropped > 0 ? `, ${formatCount(group.dropped)} dropped` : "");

@@ -69,7 +69,9 @@ export function openResult(
     achievedRps,
     serviceTimeMs: latencyMs(tally.service.histogram),
     serviceHistogram: encodeHistogram(tally.service.histogram),
-    schedulerLagMs: latencyMs(tally.lag.histogram),
+    // Only requests that found a free connection when due have a lag; in overload there may be none,
+    // and a distribution of nothing must not read as "no lag".
+    ...(tally.lag.histogram.totalCount > 0 ? { schedulerLagMs: latencyMs(tally.lag.histogram) } : {}),
     ...(interrupted ? { interrupted } : {}),
     ...timelineFields(timeline),
   };

@@ -109,6 +109,17 @@ describe("openTable", () => {
     expect(text).toContain("total over 1 repeat: 2,000 requests, 0 errors, 70,000 dropped");
   });
 
+  test("the scheduler lag of the last repeat, or why there is none", () => {
+    const lagMs = { min: 0.001, mean: 0.02, p50: 0.014, p90: 0.05, p99: 0.25, p999: 0.4, max: 1 };
+    const measured = [level({ schedulerLagMs: lagMs }, 1)];
+    expect(openTable(measured, summarizeRepeats(measured)[0]!)).toContain("scheduler lag p50 0.014 ms, p99 0.250 ms (last repeat)");
+    // In overload no request may find a free connection when due: no lag was measured, which is not a lag of 0.
+    const saturated = [level({}, 1)];
+    const text = openTable(saturated, summarizeRepeats(saturated)[0]!);
+    expect(text).toContain("scheduler lag: not measured in the last repeat (no request found a free connection when it was due)");
+    expect(text).not.toContain("scheduler lag p50");
+  });
+
   test("the median row of an open point shows medians of its repeats", () => {
     const runs = [level({ dropped: 10 }, 1), level({ dropped: 20 }, 2), level({ dropped: 600 }, 3)];
     const median = cells(lines(openTable(runs, summarizeRepeats(runs)[0]!)).find((line) => line.startsWith("median latency"))!);
