@@ -29,6 +29,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { PARSE_ERROR, ResponseParser } from "../src/client/response-parser.ts";
 import { REQUEST_CLOSE, RequestParser } from "../src/server/request-parser.ts";
+import { seededRandom } from "../tests/support/random.ts";
 
 type Side = "request" | "response";
 type Verdict = "ok" | "incomplete" | "error" | "crash";
@@ -75,20 +76,6 @@ if (sides.length === 0) {
 
 // ---------------------------------------------------------------------------------------------
 // Generation: the grammar, with the variants that matter for framing.
-
-type Rng = () => number;
-
-/** mulberry32: small, fast and seeded, so every case can be regenerated from the seed. */
-function seededRandom(seedValue: number): Rng {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = seededRandom(seed);
 const int = (n: number) => Math.floor(random() * n);

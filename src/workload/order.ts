@@ -27,9 +27,10 @@ export function makePicker(weights: Uint32Array, order: Order, random: Random): 
   const uniform = weights.every((weight) => weight === 1);
   if (order === "random") return uniform ? new UniformPicker(weights.length, random) : new AliasPicker(weights, random);
   const cycle = uniform ? null : roundRobinCycle(weights);
-  return order === "once" ? new OncePicker(cycle, weights.length) : new CyclePicker(cycle, weights.length);
+  return new CyclePicker(cycle, weights.length, order === "once");
 }
 
+/** Walks the cycle (or the indices in order): round and round, or once and then -1. */
 class CyclePicker implements Picker {
   private i = 0;
   private readonly length: number;
@@ -37,31 +38,15 @@ class CyclePicker implements Picker {
   constructor(
     private readonly cycle: Uint32Array | null,
     count: number,
+    private readonly once: boolean,
   ) {
     this.length = cycle === null ? count : cycle.length;
   }
 
   next(): number {
     const i = this.i;
-    this.i = i + 1 === this.length ? 0 : i + 1;
-    return this.cycle === null ? i : this.cycle[i]!;
-  }
-}
-
-class OncePicker implements Picker {
-  private i = 0;
-  private readonly length: number;
-
-  constructor(
-    private readonly cycle: Uint32Array | null,
-    count: number,
-  ) {
-    this.length = cycle === null ? count : cycle.length;
-  }
-
-  next(): number {
-    if (this.i === this.length) return -1;
-    const i = this.i++;
+    if (i === this.length) return -1;
+    this.i = i + 1 === this.length && !this.once ? 0 : i + 1;
     return this.cycle === null ? i : this.cycle[i]!;
   }
 }
