@@ -7,7 +7,7 @@ import { Progress } from "../report/progress.ts";
 import { TimeOutputs } from "../report/time-outputs.ts";
 import { resultDocument, type ResultDocument } from "../stats/document.ts";
 import type { Interval, RunResult } from "../stats/result.ts";
-import { summarizeRepeats, totalErrors } from "../stats/summary.ts";
+import { answered, summarizeRepeats, totalErrors } from "../stats/summary.ts";
 import type { OutputPlan } from "../config/bench-plan.ts";
 import { runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
 import { stageIntervalS } from "./stages.ts";
@@ -94,7 +94,7 @@ export function thresholdsVerdict(document: ResultDocument, output: OutputPlan):
   let exceeded = false;
   const unjudged: string[] = [];
   for (const group of document.summary.groups) {
-    const latencies = group.ok + group.errors.status_4xx + group.errors.status_5xx;
+    const latencies = answered(group);
     if (output.failP99Ms !== null) {
       if (latencies === 0) unjudged.push(`--fail-p99: ${pointName(group)} recorded no latency`);
       else if (group.latencyMs.p99 > output.failP99Ms) {

@@ -7,10 +7,9 @@ import { createLatencyHistogram, decodeHistogram, encodeHistogram, mergeHistogra
 import type { Histogram } from "./histogram.ts";
 import { ERROR_KINDS } from "./result.ts";
 import type { ErrorCounts, Interval, LatencyMs } from "./result.ts";
-import { addErrors, zeroErrors } from "./summary.ts";
+import { addErrors, answered, zeroErrors } from "./summary.ts";
 import type { Tally } from "./tally.ts";
 
-const responses = (counts: { ok: number; errors: ErrorCounts }) => counts.ok + counts.errors.status_4xx + counts.errors.status_5xx;
 
 /**
  * Cuts a tally into intervals. The tally's counters only ever grow, so an interval's counts are
@@ -60,7 +59,7 @@ export class IntervalCutter {
       dropped: tally.dropped - previous.dropped,
       errors,
       statuses,
-      achievedRps: durationS > 0 ? responses({ ok, errors }) / durationS : 0,
+      achievedRps: durationS > 0 ? answered({ ok, errors }) / durationS : 0,
       latencyMs: intervalLatencyMs(this.latency),
       histogram: encodeHistogram(this.latency),
     };

@@ -5,11 +5,51 @@
 import type { StageResult } from "./stage-results.ts";
 import type { LimitFinding } from "./sustained.ts";
 
-export const ERROR_KINDS = ["connect", "reset", "timeout", "parse", "closed", "tls", "status_4xx", "status_5xx"] as const;
+/**
+ * `check`: a response that failed a response check (`--expect-status`, `--expect-body`,
+ * `--expect-header`); its latency is recorded as any response's is. With `--expect-status` the
+ * status set decides, not the status class: a 404 it expects is ok, a 500 it does not is `check`.
+ * Absent from documents written before it was counted.
+ */
+export const ERROR_KINDS = ["connect", "reset", "timeout", "parse", "closed", "tls", "status_4xx", "status_5xx", "check"] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 export type ErrorCounts = Record<ErrorKind, number>;
 
 export type Phase = "closed" | "open" | "sweep";
+
+/**
+ * Where the requests of a run came from: one fixed request (`fixed`), a request pool built from a
+ * targets file (`pool`), or requests built at run time by a script (`dynamic`).
+ */
+export type Generator = "fixed" | "pool" | "dynamic";
+
+/** One response check's counts: responses that met it and responses that did not. */
+export interface CheckCounts {
+  passed: number;
+  failed: number;
+}
+
+/**
+ * The outcomes of one group of targets: a target's `# @name`, or for unnamed targets their
+ * method and path (`GET /users`, without the query). Past `MAX_TARGET_GROUPS` groups, the rest
+ * are counted together under `OTHER_TARGETS`.
+ */
+export interface TargetResult {
+  name: string;
+  /** Outcomes known: ok + every error kind. */
+  requests: number;
+  ok: number;
+  errors: ErrorCounts;
+  statuses: Record<string, number>;
+  /** As the run's `latencyMs`: from the send (closed loop) or the intended send time (open loop). */
+  latencyMs: LatencyMs;
+  /** HdrHistogram compressed base64 of this group's latencies, microseconds. */
+  histogram: string;
+}
+
+/** Groups of `byTarget` kept apart at most; the rest share one row. A histogram each keeps this small. */
+export const MAX_TARGET_GROUPS = 100;
+export const OTHER_TARGETS = "(other)";
 
 export interface LatencyMs {
   min: number;
@@ -44,6 +84,15 @@ export interface RunResult {
    */
   retried?: number;
   statuses: Record<string, number>;
+  /** Where the requests came from. Absent from older documents (which sent one fixed request). */
+  generator?: Generator;
+  /** Each response check by name (`status`, `body`, `header:Name`): `{}` without checks. Absent from older documents. */
+  checks?: Record<string, CheckCounts>;
+  /**
+   * A request pool's outcomes per group of targets, in the order the groups first appear in the
+   * pool (an `OTHER_TARGETS` row last, when there is one). Absent for a fixed request.
+   */
+  byTarget?: TargetResult[];
   /** Closed loop: completed / (last completion − first send). */
   throughputRps: number;
   /** Open loop: completed in the window / window duration; null in closed loop. */

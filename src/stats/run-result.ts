@@ -1,7 +1,7 @@
 import { encodeHistogram } from "./histogram.ts";
 import type { Timeline } from "./intervals.ts";
 import type { Phase, RunResult } from "./result.ts";
-import { latencyMs } from "./summary.ts";
+import { answered, latencyMs } from "./summary.ts";
 import type { Tally } from "./tally.ts";
 
 /** A repeat's result, built from what its tally counted. */
@@ -29,9 +29,6 @@ function common(tally: Tally) {
 export const timelineFields = (timeline: Timeline | null) =>
   timeline ? { startedAt: new Date(timeline.startedAtMs).toISOString(), intervals: [...timeline.intervals] } : {};
 
-/** Responses received (any status): what throughput counts. Transport failures are not throughput. */
-const responses = (tally: Tally) => tally.ok + tally.errors.status_4xx + tally.errors.status_5xx;
-
 export function closedResult(tally: Tally, phase: Phase, concurrency: number, repeat: number, interrupted: boolean, timeline: Timeline | null = null): RunResult {
   const durationS = tally.lastCompletionUs > tally.firstSendUs ? (tally.lastCompletionUs - tally.firstSendUs) / 1e6 : 0;
   return {
@@ -41,7 +38,7 @@ export function closedResult(tally: Tally, phase: Phase, concurrency: number, re
     repeat,
     durationS,
     ...common(tally),
-    throughputRps: durationS > 0 ? responses(tally) / durationS : 0,
+    throughputRps: durationS > 0 ? answered(tally) / durationS : 0,
     achievedRps: null,
     serviceTimeMs: null,
     ...(interrupted ? { interrupted } : {}),

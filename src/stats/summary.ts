@@ -65,9 +65,14 @@ export function zeroErrors(): ErrorCounts {
 /** A new object; neither argument is modified. */
 export function addErrors(a: ErrorCounts, b: ErrorCounts): ErrorCounts {
   const sum = {} as ErrorCounts;
-  for (const kind of ERROR_KINDS) sum[kind] = a[kind] + b[kind];
+  // Kinds added later (check) are absent from older documents: they count nothing there.
+  for (const kind of ERROR_KINDS) sum[kind] = (a[kind] ?? 0) + (b[kind] ?? 0);
   return sum;
 }
+
+/** Responses received, whatever their status or checks: the latencies a histogram holds, what throughput counts. */
+export const answered = (counts: { ok: number; errors: ErrorCounts }) =>
+  counts.ok + counts.errors.status_4xx + counts.errors.status_5xx + (counts.errors.check ?? 0);
 
 /** Counts by name (statuses, parse-error reasons) of several runs added up; absent ones count nothing. */
 export function sumCounts(records: readonly (Record<string, number> | undefined)[]): Record<string, number> {
@@ -78,7 +83,7 @@ export function sumCounts(records: readonly (Record<string, number> | undefined)
 
 export function totalErrors(errors: ErrorCounts): number {
   let total = 0;
-  for (const kind of ERROR_KINDS) total += errors[kind];
+  for (const kind of ERROR_KINDS) total += errors[kind] ?? 0;
   return total;
 }
 

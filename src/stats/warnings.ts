@@ -1,6 +1,7 @@
 import type { RunResult } from "./result.ts";
 import { openVerdict } from "./sustained.ts";
 import type { Tally } from "./tally.ts";
+import { answered } from "./summary.ts";
 import { formatCount } from "../units.ts";
 
 /**
@@ -29,8 +30,6 @@ const PRINTED_PERCENTILES = [
 
 const where = (run: RunResult) => `repeat ${run.repeat} at ${run.targetRps === null ? `concurrency ${run.concurrency}` : `${formatCount(run.targetRps)} req/s`}`;
 
-/** Responses received: the latencies the histogram holds. */
-const samples = (run: RunResult) => run.ok + run.errors.status_4xx + run.errors.status_5xx;
 
 export function measurementWarnings(run: RunResult): string[] {
   const warnings: string[] = [];
@@ -39,7 +38,7 @@ export function measurementWarnings(run: RunResult): string[] {
       `${where(run)} measured only ${run.durationS.toFixed(2)} s: connection set-up and warm-up weigh in its numbers; run longer (e.g. -d 10s)`,
     );
   }
-  const count = samples(run);
+  const count = answered(run);
   const weak = PRINTED_PERCENTILES.find(({ beyond }) => count * beyond < MIN_SAMPLES_BEYOND);
   if (count > 0 && weak) {
     const needed = MIN_SAMPLES_BEYOND / weak.beyond;

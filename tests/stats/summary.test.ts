@@ -107,7 +107,7 @@ describe("error counts", () => {
   test("addErrors adds kind by kind without touching its arguments", () => {
     const a: ErrorCounts = { ...zeroErrors(), connect: 1, timeout: 2, status_5xx: 3 };
     const b: ErrorCounts = { ...zeroErrors(), timeout: 10, tls: 4, status_5xx: 1 };
-    expect(addErrors(a, b)).toEqual({ connect: 1, reset: 0, timeout: 12, parse: 0, closed: 0, tls: 4, status_4xx: 0, status_5xx: 4 });
+    expect(addErrors(a, b)).toEqual({ connect: 1, reset: 0, timeout: 12, parse: 0, closed: 0, tls: 4, status_4xx: 0, status_5xx: 4, check: 0 });
     expect(a.timeout).toBe(2);
     expect(b.timeout).toBe(10);
   });
