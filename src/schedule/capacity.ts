@@ -1,3 +1,5 @@
+import { CAPACITY_RULE, rateShortfall } from "../stats/sustained.ts";
+
 /**
  * The capacity under an SLO: the highest open-loop arrival rate a server sustains with its p99
  * (measured from the intended send times) and its error rate within limits. A closed loop's best
@@ -20,6 +22,8 @@ export interface ProbeResult {
   offeredRps: number;
   /** Completed in the probe's window / its duration. */
   achievedRps: number;
+  /** Requests scheduled in the window: sent + dropped. */
+  scheduled: number;
   /** Outcomes known (ok + errors). */
   requests: number;
   errors: number;
@@ -62,8 +66,6 @@ export interface CapacityPlan {
 
 export const CAPACITY_DEFAULTS = { tolerance: 0.05, probeS: 10, confirmS: 30, maxProbes: 12, factor: 2, maxRps: 1_000_000 };
 
-/** Sustained: achieved at least this share of the offered rate. */
-export const SUSTAINED_SHARE = 0.99;
 /** p99 drifts when its last third exceeds its first third by this factor… */
 export const DRIFT_FACTOR = 1.5;
 /**
@@ -110,10 +112,8 @@ export function probeFailures(result: ProbeResult, slo: Slo): string[] {
   const reasons: string[] = [];
   if (result.interrupted) return ["interrupted"];
   if (result.requests === 0) return ["no response came back"];
-  if (result.achievedRps < SUSTAINED_SHARE * result.offeredRps) {
-    reasons.push(`not sustained: achieved ${fmt(result.achievedRps)} of ${fmt(result.offeredRps)} req/s offered`);
-  }
-  if (result.dropped > 0) reasons.push(`${result.dropped} dropped`);
+  // Sustained by the rule every open run is judged by, at the capacity search's strictness.
+  reasons.push(...rateShortfall(result, CAPACITY_RULE).map((shortfall) => `not sustained: ${shortfall}`));
   if (result.p99Ms > slo.p99Ms) reasons.push(`p99 ${fmt(result.p99Ms, 2)} ms > SLO ${fmt(slo.p99Ms)} ms`);
   const errorRate = result.errors / result.requests;
   if (errorRate > slo.errorRate) reasons.push(`error rate ${fmt(errorRate * 100, 2)}% > ${fmt(slo.errorRate * 100, 2)}%`);

@@ -105,6 +105,7 @@ describe("a probe's verdict from an open run", () => {
       targetRps: 1000,
       offeredRps: 1000,
       achievedRps: 990,
+      scheduled: 10000,
       requests: 9950,
       errors: 10,
       dropped: 50,

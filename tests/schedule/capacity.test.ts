@@ -49,6 +49,7 @@ function queueingServer(serviceMs: number, options: { arrival?: "constant" | "po
       targetRps: rateRps,
       offeredRps: (samples.length + dropped) / durationS,
       achievedRps: completionsMs.filter((t) => t <= durationS * 1000).length / durationS,
+      scheduled: samples.length + dropped,
       requests: samples.length,
       errors: 0,
       dropped,
@@ -177,18 +178,18 @@ describe("findCapacity's search", () => {
 });
 
 function healthy(targetRps: number): ProbeResult {
-  return { targetRps, offeredRps: targetRps, achievedRps: targetRps, requests: targetRps * 10, errors: 0, dropped: 0, p50Ms: 1, p99Ms: 4, p99FirstThirdMs: 4, p99LastThirdMs: 4, lagP99Ms: 0.2 };
+  return { targetRps, offeredRps: targetRps, achievedRps: targetRps, scheduled: targetRps * 10, requests: targetRps * 10, errors: 0, dropped: 0, p50Ms: 1, p99Ms: 4, p99FirstThirdMs: 4, p99LastThirdMs: 4, lagP99Ms: 0.2 };
 }
 
 describe("probeFailures: a probe passes when sustained, within the SLO, without errors past the limit, and not drifting", () => {
   const slo = { p99Ms: 20, errorRate: 0.01 };
   test.each<[string, Partial<ProbeResult>, string[]]>([
     ["a healthy probe", {}, []],
-    ["achieved under 99% of the offered rate", { achievedRps: 989 }, ["not sustained: achieved 989 of 1000 req/s offered"]],
+    ["achieved under 99% of the offered rate", { achievedRps: 989 }, ["not sustained: achieved 989 of 1,000 req/s offered"]],
     ["achieved at 99% of the offered rate", { achievedRps: 990 }, []],
     ["Poisson arrivals offered fewer than the target", { offeredRps: 980.5, achievedRps: 975 }, []],
-    ["Poisson arrivals offered more than the target", { offeredRps: 1020, achievedRps: 1000 }, ["not sustained: achieved 1000 of 1020 req/s offered"]],
-    ["drops", { dropped: 3 }, ["3 dropped"]],
+    ["Poisson arrivals offered more than the target", { offeredRps: 1020, achievedRps: 1000 }, ["not sustained: achieved 1,000 of 1,020 req/s offered"]],
+    ["drops", { dropped: 3 }, ["not sustained: 3 dropped"]],
     ["p99 over the SLO", { p99Ms: 20.5 }, ["p99 20.50 ms > SLO 20 ms"]],
     ["errors past the limit", { errors: 101 }, ["error rate 1.01% > 1%"]],
     ["errors at the limit", { errors: 100 }, []],
@@ -200,7 +201,7 @@ describe("probeFailures: a probe passes when sustained, within the SLO, without 
     ["interrupted", { interrupted: true, achievedRps: 10 }, ["interrupted"]],
     ["a failure while the generator fell behind is inconclusive", { p99Ms: 90, lagP99Ms: 5.5 }, ["p99 90 ms > SLO 20 ms", "inconclusive: the generator fell behind (lag p99 5.50 ms)"]],
     ["a pass while the generator lagged is still a pass", { lagP99Ms: 5.5 }, []],
-    ["several at once", { achievedRps: 500, dropped: 1, p99Ms: 90 }, ["not sustained: achieved 500 of 1000 req/s offered", "1 dropped", "p99 90 ms > SLO 20 ms"]],
+    ["several at once", { achievedRps: 500, dropped: 1, p99Ms: 90 }, ["not sustained: achieved 500 of 1,000 req/s offered", "not sustained: 1 dropped", "p99 90 ms > SLO 20 ms"]],
   ])("%s", (_, change, reasons) => {
     expect(probeFailures({ ...healthy(1000), ...change }, slo)).toEqual(reasons);
   });

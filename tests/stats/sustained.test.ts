@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { LatencyMs } from "../../src/stats/result.ts";
-import { openVerdict, type OpenCounts } from "../../src/stats/sustained.ts";
+import { CAPACITY_RULE, openVerdict, rateShortfall, RUN_RULE, type OpenCounts } from "../../src/stats/sustained.ts";
 import { zeroErrors } from "../../src/stats/summary.ts";
 
 const latency = (min: number, p50: number, p99 = p50 * 2): LatencyMs => ({ min, mean: p50, p50, p90: p50, p99, p999: p99, max: p99 });
@@ -74,5 +74,26 @@ describe("who was the limit", () => {
   test("both at once are both named", () => {
     const { limit } = openVerdict(counts({ achievedRps: 5_000, serviceTimeMs: latency(0.05, 40), schedulerLagMs: latency(0, 3, 25) }));
     expect(limit?.by).toBe("server and generator");
+  });
+});
+
+describe("one rule, two strictnesses", () => {
+  const rates = { targetRps: 1000, offeredRps: 1020, achievedRps: 1000, scheduled: 10_200, dropped: 0 };
+  test("a run is held against its target, within 3% and the noise of its count", () => {
+    expect(rateShortfall(rates, RUN_RULE)).toEqual([]);
+    expect(rateShortfall({ ...rates, achievedRps: 940 }, RUN_RULE)).toEqual(["achieved 940 req/s (94% of the target)"]);
+    expect(rateShortfall({ ...rates, dropped: 10 }, RUN_RULE)).toEqual([]);
+  });
+
+  test("a capacity probe is held against the rate offered, within 1%, and nothing dropped", () => {
+    expect(rateShortfall(rates, CAPACITY_RULE)).toEqual(["achieved 1,000 of 1,020 req/s offered"]);
+    expect(rateShortfall({ ...rates, achievedRps: 1010 }, CAPACITY_RULE)).toEqual([]);
+    expect(rateShortfall({ ...rates, achievedRps: 1010, dropped: 1 }, CAPACITY_RULE)).toEqual(["1 dropped"]);
+  });
+
+  test("openVerdict judges a run by either rule", () => {
+    const run = counts({ targetRps: 1000, achievedRps: 985, sent: 10_000, requests: 10_000, durationS: 10 });
+    expect(openVerdict(run).sustained).toBe(true);
+    expect(openVerdict(run, CAPACITY_RULE).shortfall).toEqual(["could not sustain 1,000 req/s", "achieved 985 of 1,000 req/s offered"]);
   });
 });
