@@ -8,8 +8,9 @@
  * other work starves this process the generator falls behind its own schedule; such probes are
  * marked inconclusive and run again, and the table shows them.
  */
+import type { CapacityRun } from "../src/config/plan.ts";
 import { parseArgs } from "node:util";
-import { runCapacity, type CapacityRun } from "../src/schedule/capacity-run.ts";
+import { runCapacity } from "../src/schedule/capacity-run.ts";
 import type { RunStep } from "../src/schedule/modes.ts";
 import { runClosed, runOpen } from "../src/schedule/run.ts";
 import { knownCapacityServer, loadOf } from "../tests/schedule/known-capacity-server.ts";

@@ -32,7 +32,7 @@ function mode(name: BenchMode, description: string, examples: string[]): Command
 
 export default {
   ...defineCommand({
-    meta: { name: "minibench bench", description: "Load-test an HTTP server: closed loop, open loop, sweep or preset" },
+    meta: { name: "minibench bench", description: "Load-test an HTTP server: closed loop, open loop, sweep, preset or capacity" },
     subCommands: {
       closed: mode("closed", "Closed loop: C connections each send a request, wait for the response, send the next. Measures capacity under back-pressure.", [
         "minibench bench closed http://127.0.0.1:8000/ -c 50 -d 10s",
@@ -50,6 +50,11 @@ export default {
         "minibench bench preset --profile smoke --serve --report report.html",
         "minibench bench preset URL --config bench_config.json --out-dir results",
       ]),
+      capacity: mode(
+        "capacity",
+        "The highest open-loop rate the server sustains within an SLO: probes rates up geometrically until one fails, bisects to the tolerance, confirms with a longer run.",
+        ["minibench bench capacity http://127.0.0.1:8000/ --slo-p99 10", "minibench bench capacity URL --slo-p99 50 --slo-error-rate 0.001 --tolerance 2% --report capacity.html"],
+      ),
     },
   }),
   examples: ["minibench bench closed http://127.0.0.1:8000/ -c 50 -d 10s", "minibench bench open --serve --rps 10k -d 5"],

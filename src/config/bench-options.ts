@@ -1,6 +1,7 @@
 import { formatStages, readStages, type Stage } from "../schedule/stages.ts";
+import { CAPACITY_DEFAULTS } from "../schedule/capacity.ts";
 import { DEFAULT_BACKLOG_S } from "./plan.ts";
-import { choice, count, countList, flag, fraction, headerList, httpUrl, method, milliseconds, optionFor, seconds, text, wallClock, type Kind, type Values } from "./options.ts";
+import { choice, count, countList, flag, fraction, headerList, httpUrl, method, milliseconds, optionFor, percentage, seconds, text, wallClock, type Kind, type Values } from "./options.ts";
 
 /**
  * Every option of `minibench bench`, declared once: its kind, default, help, aliases, the modes
@@ -8,7 +9,7 @@ import { choice, count, countList, flag, fraction, headerList, httpUrl, method, 
  * validation of `bench_config.json`'s `defaults`, the plan and `--help` are derived from here.
  */
 
-export const BENCH_MODES = ["closed", "open", "sweep", "preset"] as const;
+export const BENCH_MODES = ["closed", "open", "sweep", "preset", "capacity"] as const;
 export type BenchMode = (typeof BENCH_MODES)[number];
 
 const option = optionFor<BenchMode>();
@@ -46,13 +47,13 @@ export const BENCH_OPTIONS = {
     help: "Move the rate through stages of duration:target (e.g. 30s:1000,0s:5000,60s:5000): each a linear ramp, 0s a step",
   }),
   openDuration: option(seconds({ min: 0.001 }), { modes: ["open"], flag: "duration", alias: "d", default: 15, help: "Measured window per repeat" }),
-  openConcurrency: option(count(), { modes: ["open"], flag: "concurrency", alias: "c", default: 800, help: "Most requests in flight at once" }),
+  openConcurrency: option(count(), { modes: ["open", "capacity"], flag: "concurrency", alias: "c", default: 800, help: "Most requests in flight at once" }),
   backlog: option(count({ min: 0 }), {
     modes: ["open"],
     defaultText: `${DEFAULT_BACKLOG_S} s of requests at --rps, at least --concurrency`,
     help: "Requests that may wait for a free connection before being dropped",
   }),
-  arrival: option(choice(["constant", "poisson"]), { modes: ["open"], default: "constant", help: "Arrival process: evenly spaced, or random (Poisson)" }),
+  arrival: option(choice(["constant", "poisson"]), { modes: ["open", "capacity"], default: "constant", help: "Arrival process: evenly spaced, or random (Poisson)" }),
   warmupSec: option(seconds(), { modes: ["open"], flag: "warmup-sec", default: 5, help: "Warm-up before the first window, not recorded" }),
 
   sweepRequests: option(count(), { modes: ["sweep"], flag: "requests", alias: "n", default: 3000, help: "Requests per repeat at each concurrency" }),
@@ -60,6 +61,19 @@ export const BENCH_OPTIONS = {
   concurrencies: option(countList(), { modes: ["sweep"], default: [1, 2, 5, 10, 20, 50, 100, 200], help: "Concurrencies to measure, comma-separated" }),
   sweepWarmup: option(count({ min: 0 }), { modes: ["sweep"], flag: "warmup", default: 300, help: "Warm-up requests per concurrency, not recorded" }),
   sloP99: option(milliseconds({ min: 0.001 }), { modes: ["sweep"], flag: "slo-p99", help: "Also report the highest throughput whose p99 (ms) meets this" }),
+
+  capacitySloP99: option(milliseconds({ min: 0.001 }), {
+    modes: ["capacity"],
+    flag: "slo-p99",
+    required: true,
+    help: "The SLO: a rate passes when its p99 (ms, from the intended send times) stays within this",
+  }),
+  sloErrorRate: option(fraction, { modes: ["capacity"], flag: "slo-error-rate", default: 0, help: "The SLO: largest share of requests (0–1) that may fail" }),
+  tolerance: option(percentage, { modes: ["capacity"], default: CAPACITY_DEFAULTS.tolerance, help: "Stop bisecting when the bracket is this narrow (e.g. 5%)" }),
+  probe: option(seconds({ min: 0.1 }), { modes: ["capacity"], default: CAPACITY_DEFAULTS.probeS, help: "How long each probe measures" }),
+  confirm: option(seconds({ min: 0.1 }), { modes: ["capacity"], default: CAPACITY_DEFAULTS.confirmS, help: "How long the run that confirms the rate found measures" }),
+  maxProbes: option(count({ min: 2, max: 100 }), { modes: ["capacity"], flag: "max-probes", default: CAPACITY_DEFAULTS.maxProbes, help: "Most probes in all, confirmations included" }),
+  probeWarmup: option(seconds(), { modes: ["capacity"], flag: "warmup-sec", default: 1, help: "Warm-up of each probe at its rate, not recorded" }),
 
   repeat: option(count(), { modes: ["closed", "open", "sweep"], default: 3, help: "Repeats (medians are reported)" }),
 

@@ -5,7 +5,7 @@ import { UsageError } from "../errors.ts";
 import { type BenchConfig, loadConfig } from "./bench-config.ts";
 import { BENCH_OPTIONS, DEFAULT_CLOSED_DURATION_S, type BenchMode, type BenchValues } from "./bench-options.ts";
 import { resolveOptions } from "./options.ts";
-import { defaultBacklog, type BenchPlan, type ClosedRun, type LoadOptions, type ModeRun, type OpenRun, type PresetRun, type SweepRun } from "./plan.ts";
+import { defaultBacklog, type BenchPlan, type CapacityRun, type ClosedRun, type LoadOptions, type ModeRun, type OpenRun, type PresetRun, type SweepRun } from "./plan.ts";
 
 /**
  * A bench command's whole plan, built and validated before anything starts: no child server, no
@@ -84,6 +84,10 @@ function modeRun(mode: BenchMode, given: GivenFlags, config: BenchConfig): { run
       const values = resolveOptions(BENCH_OPTIONS, mode, given, config.defaults);
       return { run: presetRun(values, config), values };
     }
+    case "capacity": {
+      const values = resolveOptions(BENCH_OPTIONS, mode, given, config.defaults);
+      return { run: capacityRun(values), values };
+    }
   }
 }
 
@@ -129,6 +133,29 @@ function presetRun(values: BenchValues<"preset">, config: BenchConfig): PresetRu
     throw new UsageError(`--profile: no profile ${JSON.stringify(values.profile)} in ${config.source} (it has ${Object.keys(config.presets).join(", ")})`);
   }
   return { kind: "preset", profileName: values.profile, profile, outDir: values.outDir };
+}
+
+/**
+ * The closed loop the search starts from: short, at a concurrency that saturates most servers
+ * without queueing thousands of requests in them. Only where the search starts depends on it.
+ */
+export const CAPACITY_ESTIMATE = { concurrency: 50, durationS: 2 };
+
+function capacityRun(values: BenchValues<"capacity">): CapacityRun {
+  const { capacitySloP99, sloErrorRate, tolerance, probe, confirm, maxProbes, openConcurrency, arrival, probeWarmup } = values;
+  return {
+    kind: "capacity",
+    slo: { p99Ms: capacitySloP99, errorRate: sloErrorRate },
+    tolerance,
+    probeS: probe,
+    confirmS: confirm,
+    maxProbes,
+    concurrency: openConcurrency,
+    backlog: null,
+    arrival,
+    warmupS: probeWarmup,
+    estimate: { concurrency: Math.min(openConcurrency, CAPACITY_ESTIMATE.concurrency), durationS: CAPACITY_ESTIMATE.durationS },
+  };
 }
 
 function loadOptions(values: Common, given: GivenFlags): { load: LoadOptions; request: RequestSpec } {

@@ -158,6 +158,17 @@ export const fraction: Kind<number> = {
   show: String,
 };
 
+/** A share, as a percentage (`5%`) or a fraction (`0.05`), above 0 and below 1. */
+export const percentage: Kind<number> = {
+  hint: "PCT",
+  parse(input, label) {
+    const text = typeof input === "number" ? String(input) : typeof input === "string" ? input.trim() : "";
+    const value = text.endsWith("%") ? Number(text.slice(0, -1)) / 100 : text === "" ? Number.NaN : Number(text);
+    return value > 0 && value < 1 ? value : fail(label, "a percentage such as 5% (or a fraction such as 0.05)", input);
+  },
+  show: (value) => `${Math.round(value * 1000) / 10}%`,
+};
+
 /** Comma-separated counts (`1,2,5`) on the command line, an array of them in a file. */
 export const countList = (range: Range = { min: 1 }): Kind<number[]> => ({
   hint: "LIST",

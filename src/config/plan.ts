@@ -1,5 +1,6 @@
 import type { SocketLayer } from "../client/choose-transport.ts";
 import type { Target } from "../client/target.ts";
+import type { Slo } from "../schedule/capacity.ts";
 import type { Stage } from "../schedule/stages.ts";
 import type { Profile } from "./bench-config.ts";
 import type { OutputPlan } from "./bench-plan.ts";
@@ -77,7 +78,25 @@ export interface PresetRun {
   outDir: string;
 }
 
-export type ModeRun = ClosedRun | OpenRun | SweepRun | PresetRun;
+/** `bench capacity`: the highest open-loop rate within an SLO, found by a search over probes. */
+export interface CapacityRun {
+  kind: "capacity";
+  slo: Slo;
+  tolerance: number;
+  probeS: number;
+  confirmS: number;
+  maxProbes: number;
+  /** Each probe's open loop: most requests in flight, and how many may wait for a slot (null: the default at the probe's rate). */
+  concurrency: number;
+  backlog: number | null;
+  arrival: "constant" | "poisson";
+  /** Each probe's warm-up at its own rate: its requests do not count. */
+  warmupS: number;
+  /** The quick closed loop that gives the search its start. */
+  estimate: { concurrency: number; durationS: number };
+}
+
+export type ModeRun = ClosedRun | OpenRun | SweepRun | PresetRun | CapacityRun;
 
 /** A whole bench command: what to load, how the run goes, and what to write. */
 export interface BenchPlan {

@@ -1,12 +1,33 @@
+import type { ResultDocument } from "../stats/document.ts";
+import type { RunResult } from "../stats/result.ts";
+import type { StageResult } from "../stats/stage-results.ts";
 import type { GroupSummary } from "../stats/summary.ts";
-import { totalErrors } from "../stats/summary.ts";
+import { summarizeRepeats, totalErrors } from "../stats/summary.ts";
 
 export const CSV_COLUMNS = [
   "batch_ts", "phase", "profile", "url", "concurrency", "target_rps", "achieved_rps", "throughput_rps", "repeats",
   "requests", "ok", "errors", "dropped", "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
   // Appended after the contract's columns, never inserted: open loop only, empty in closed loop.
   "sustained",
+  // Rows of a run in stages (phase `open_stage`), after the run's own row: which stage, where it lies in the window.
+  "stage", "stage_start_s", "stage_duration_s",
+  // Rows of `bench capacity`'s probes (phase `capacity_probe`): their order, their step in the search, their verdict.
+  "probe", "probe_step", "verdict", "why",
 ] as const;
+
+type AppendedColumn = "stage" | "stage_start_s" | "stage_duration_s" | "probe" | "probe_step" | "verdict" | "why";
+
+/** What a row reports: a measured point (a group of repeats), a stage of a run, or a probe. */
+export type CsvPoint = Pick<GroupSummary, "phase" | "concurrency" | "targetRps" | "achievedRps" | "repeats" | "requests" | "ok" | "errors" | "dropped" | "latencyMs" | "sustained"> & {
+  throughputRps: number | null;
+};
+
+/** One row: its point, the phase it is written under when not the point's own, and its appended cells. */
+export interface CsvLine {
+  point: CsvPoint;
+  phase?: string;
+  extra?: Partial<Record<AppendedColumn, Cell>>;
+}
 
 export interface CsvContext {
   batchTs: string;
@@ -25,11 +46,11 @@ export function csvField(value: Cell): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export function csvRow(group: GroupSummary, context: CsvContext): string {
+export function csvRow({ point: group, phase, extra = {} }: CsvLine, context: CsvContext): string {
   const latency = group.latencyMs;
   const cells: Cell[] = [
     context.batchTs,
-    context.phaseName ? context.phaseName(group) : group.phase,
+    phase ?? (context.phaseName ? context.phaseName(group as GroupSummary) : group.phase),
     context.profile,
     context.url,
     group.concurrency,
@@ -48,10 +69,41 @@ export function csvRow(group: GroupSummary, context: CsvContext): string {
     latency.p999,
     latency.max,
     group.sustained === null ? null : String(group.sustained),
+    ...CSV_COLUMNS.slice(CONTRACT_AND_SUSTAINED).map((column) => extra[column as AppendedColumn] ?? null),
   ];
   return cells.map(csvField).join(",");
 }
 
-export function csv(groups: readonly GroupSummary[], context: CsvContext): string {
-  return [CSV_COLUMNS.join(","), ...groups.map((group) => csvRow(group, context))].join("\r\n") + "\r\n";
+const CONTRACT_AND_SUSTAINED = CSV_COLUMNS.indexOf("sustained") + 1;
+
+export function csv(lines: readonly (CsvLine | GroupSummary)[], context: CsvContext): string {
+  const rows = lines.map((line) => csvRow("point" in line ? line : { point: line }, context));
+  return [CSV_COLUMNS.join(","), ...rows].join("\r\n") + "\r\n";
+}
+
+/**
+ * The rows of a result document: each measured point, followed by the stages of its runs in
+ * stages; for `bench capacity`, the closed-loop estimate and then one row per probe.
+ */
+export function documentLines(document: ResultDocument): CsvLine[] {
+  const capacity = document.summary.capacity;
+  if (capacity) {
+    const estimate = document.summary.groups.filter((group) => group.phase === "closed").map((point) => ({ point }));
+    const probes = capacity.probes.flatMap((probe, i): CsvLine[] => {
+      const run = probe.run === null ? undefined : document.runs[probe.run];
+      if (run === undefined) return [];
+      const extra = { probe: i + 1, probe_step: probe.step, verdict: probe.pass ? "pass" : "fail", why: probe.reasons.join("; ") };
+      return [{ point: summarizeRepeats([run])[0]!, phase: "capacity_probe", extra }];
+    });
+    return [...estimate, ...probes];
+  }
+  return document.summary.groups.flatMap((group) => {
+    const runs = document.runs.filter((run) => run.phase === group.phase && run.concurrency === group.concurrency && run.targetRps === group.targetRps);
+    return [{ point: group }, ...runs.flatMap((run) => (run.stages ?? []).map((stage) => stageLine(run, stage)))];
+  });
+}
+
+function stageLine(run: RunResult, stage: StageResult): CsvLine {
+  const point: CsvPoint = { ...stage, phase: run.phase, concurrency: run.concurrency, repeats: 1, throughputRps: null };
+  return { point, phase: `${run.phase}_stage`, extra: { stage: stage.stage, stage_start_s: stage.startS, stage_duration_s: stage.durationS } };
 }

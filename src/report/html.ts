@@ -16,6 +16,7 @@ import { pointVerdict, totalErrors } from "../stats/summary.ts";
 import { droppedNote } from "../stats/warnings.ts";
 import { verdictLines } from "./table.ts";
 import { formatCount, formatMs } from "../units.ts";
+import { capacityFigure } from "./capacity-chart.ts";
 import { compact, esc, lineChart } from "./svg-chart.ts";
 import { timeFigures } from "./time-chart.ts";
 import type { Axis, Chart, Guide, Mark, Point, Series, Tick } from "./svg-chart.ts";
@@ -60,6 +61,8 @@ function modeName(document: ResultDocument): string {
       return "concurrency sweep";
     case "preset":
       return `preset ${document.summary.preset?.profile ?? ""}`.trim();
+    case "capacity":
+      return "capacity under an SLO";
   }
 }
 
@@ -181,6 +184,11 @@ function charts(document: ResultDocument): string {
   const openGroups = sortedBy(groups.filter((g) => g.phase === "open" && g.targetRps !== null), (g) => g.targetRps!);
   // A preset's story is its open-loop levels; its calibration sweep has its own charts.
   const curveGroups = openGroups.length > 0 ? openGroups : groups;
+  const capacity = document.summary.capacity;
+  if (capacity) {
+    const search = capacityFigure(capacity);
+    figures.push(figure(search.title, search.caption, true, search.chart));
+  }
   if (curveGroups.length > 0) figures.push(percentileChart(document, curveGroups));
   if (sweepGroups.length >= 2) figures.push(...sweepCharts(document, sweepGroups));
   if (openGroups.length >= 2) figures.push(...offeredLoadCharts(document, openGroups));

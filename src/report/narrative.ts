@@ -1,7 +1,8 @@
 import type { GroupSummary } from "../stats/summary.ts";
 import { pointVerdict, totalErrors } from "../stats/summary.ts";
 import type { RunResult } from "../stats/result.ts";
-import { formatCount, formatLatency, formatPercent } from "../units.ts";
+import { formatCount, formatLatency, formatMs, formatPercent } from "../units.ts";
+import type { CapacityFindings } from "../stats/capacity-findings.ts";
 import { capacityExceeded, type PresetFindings } from "../stats/document.ts";
 import { droppedNote } from "../stats/warnings.ts";
 import type { Limit } from "../stats/sustained.ts";
@@ -48,4 +49,19 @@ export function presetNarrative(preset: PresetFindings, groups: readonly GroupSu
 
 export function limitWords(by: Limit): string {
   return by === "unknown" ? "not clear from what was measured" : `the ${by}`;
+}
+
+/** The capacity in plain words: the rate, the SLO it was held to, and how the search got there. */
+export function capacityNarrative(capacity: CapacityFindings): string {
+  const { slo } = capacity;
+  const within = `p99 ≤ ${formatMs(slo.p99Ms)} ms${slo.errorRate > 0 ? `, errors ≤ ${formatPercent(slo.errorRate)}` : ", no errors"}`;
+  const how = `${capacity.probes.length} probe${capacity.probes.length === 1 ? "" : "s"}, from a closed-loop estimate of ${formatCount(capacity.estimateRps)} req/s`;
+  if (capacity.capacityRps === null) return `no capacity found within ${within}: ${capacity.conclusion} (${how})`;
+  const lowestFailed = capacity.probes.filter((probe) => !probe.pass && probe.rateRps > capacity.capacityRps!).sort((a, b) => a.rateRps - b.rateRps)[0];
+  const lines = [
+    `capacity: ${formatCount(capacity.capacityRps)} req/s within ${within} (open loop, latency from the intended send times)`,
+    `  ${capacity.conclusion}; found in ${how}`,
+  ];
+  if (lowestFailed) lines.push(`  the next rate up, ${formatCount(lowestFailed.rateRps)} req/s, failed: ${lowestFailed.reasons.join("; ")}`);
+  return lines.join("\n");
 }

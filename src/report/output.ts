@@ -5,11 +5,11 @@ import { log } from "../log.ts";
 import { formatCount } from "../units.ts";
 import { capacityExceeded, type ResultDocument } from "../stats/document.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
-import { csv, type CsvContext } from "./csv.ts";
+import { csv, documentLines, type CsvContext } from "./csv.ts";
 import { checkWritable, ensureDirectory, writeAtomically } from "./files.ts";
 import { writeHtmlReport } from "./html.ts";
-import { presetNarrative } from "./narrative.ts";
-import { closedTable, openTable, sweepTable } from "./table.ts";
+import { capacityNarrative, presetNarrative } from "./narrative.ts";
+import { capacityTable, closedTable, openTable, sweepTable } from "./table.ts";
 
 /**
  * Every path the results will go to, checked before any load is sent: a run of minutes must not
@@ -39,10 +39,10 @@ export function writeOutputs(document: ResultDocument, plan: BenchPlan): void {
   if (run.kind === "preset") {
     context.phaseName = (group) => (group.phase === "open" ? "open_loop" : "closed_sweep");
     const path = join(run.outDir, `preset_${run.profileName}_${fileTimestamp(new Date(document.startedAt))}.csv`);
-    writeAtomically(path, csv(document.summary.groups, context));
+    writeAtomically(path, csv(documentLines(document), context));
     if (!output.quiet) log.info(`wrote ${path}`);
   }
-  if (output.csvPath) writeAtomically(output.csvPath, csv(document.summary.groups, context));
+  if (output.csvPath) writeAtomically(output.csvPath, csv(documentLines(document), context));
   if (output.hgrmPath) {
     const merged = mergeHistograms(document.runs.map((r) => decodeHistogram(r.histogram)));
     writeAtomically(output.hgrmPath, hgrm(merged));
@@ -54,7 +54,9 @@ export function writeOutputs(document: ResultDocument, plan: BenchPlan): void {
 }
 
 function tables(document: ResultDocument): string {
-  const { groups, sweep, preset } = document.summary;
+  const { groups, sweep, preset, capacity } = document.summary;
+  // A search's probes are one table, not a table per rate.
+  if (capacity) return `${capacityTable(capacity)}\n\n${capacityNarrative(capacity)}`;
   const parts: string[] = [];
   const sweepGroups = groups.filter((group) => group.phase === "sweep");
   if (sweepGroups.length > 0) parts.push(sweepTable(sweepGroups, sweep ?? { best: null, knee: null }));
@@ -88,6 +90,10 @@ export function describeRun({ load, run }: BenchPlan): string {
       return `open loop ${url}: ${rate} (${run.arrival}) for ${run.durationS} s × ${run.repeat}, cap ${run.concurrency}, backlog ${run.backlog}, ${how}`;
     case "sweep":
       return `sweep ${url}: concurrencies ${run.concurrencies.join(",")}, ${run.requests} requests × ${run.repeat} each, ${how}`;
+    case "capacity": {
+      const slo = `p99 ≤ ${run.slo.p99Ms} ms${run.slo.errorRate > 0 ? `, errors ≤ ${run.slo.errorRate}` : ""}`;
+      return `capacity ${url}: the highest open-loop rate within ${slo}; ${run.probeS} s probes to ${Math.round(run.tolerance * 100)}%, confirmed over ${run.confirmS} s (${run.arrival}, cap ${run.concurrency}), ${how}`;
+    }
     case "preset":
       return `preset ${run.profileName} ${url}: calibration sweep, then open loop at ${run.profile.open.levels.map((l) => `${Math.round(l * 100)}%`).join(", ")} of capacity, ${how}`;
   }

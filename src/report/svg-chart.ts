@@ -38,6 +38,8 @@ export interface Series {
   points: Point[];
   dashed?: boolean;
   noDots?: boolean;
+  /** Dots alone: points that are separate measurements, not a curve (a search's probes). */
+  noLine?: boolean;
 }
 
 export interface Tick {
@@ -138,7 +140,7 @@ export function lineChart(chart: Chart): string {
       parts.push(`<path class="whisker" stroke="${s.color}" d="M${cx} ${py(p.low)}V${py(p.high)}M${cx - 4} ${py(p.low)}h8M${cx - 4} ${py(p.high)}h8"/>`);
     }
     const d = s.points.map((p, i) => `${i === 0 ? "M" : "L"}${px(p.x)} ${py(p.y)}`).join("");
-    parts.push(`<path class="line${s.dashed ? " dashed" : ""}" stroke="${s.color}" d="${d}"/>`);
+    if (!s.noLine) parts.push(`<path class="line${s.dashed ? " dashed" : ""}" stroke="${s.color}" d="${d}"/>`);
     for (const p of s.points) {
       if (p.title !== undefined) parts.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="5" fill="transparent"><title>${esc(p.title)}</title></circle>`);
     }
@@ -166,7 +168,8 @@ export function lineChart(chart: Chart): string {
   legend.items.forEach((item, i) => {
     const s = chart.series[i]!;
     const top = height + 10 + item.row * LEGEND_ROW_PX;
-    parts.push(`<path class="line${s.dashed ? " dashed" : ""}" stroke="${s.color}" d="M${item.x} ${top}h24"/>`);
+    if (s.noLine) parts.push(`<circle class="dot" cx="${item.x + 12}" cy="${top}" r="4" fill="${s.dashed ? "#fff" : s.color}" stroke="${s.color}"/>`);
+    else parts.push(`<path class="line${s.dashed ? " dashed" : ""}" stroke="${s.color}" d="M${item.x} ${top}h24"/>`);
     parts.push(`<text class="legend" x="${item.x + 30}" y="${top + 4}">${esc(s.label)}</text>`);
   });
 

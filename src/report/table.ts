@@ -6,15 +6,20 @@ import { openVerdict, type OpenVerdict } from "../stats/sustained.ts";
 import { droppedNote } from "../stats/warnings.ts";
 import { limitWords } from "./narrative.ts";
 import { formatCount, formatMs } from "../units.ts";
+import type { ProbeStep, Slo } from "../schedule/capacity.ts";
+import type { CapacityFindings } from "../stats/capacity-findings.ts";
+import type { StageResult } from "../stats/stage-results.ts";
 
 /** Human-readable tables for stderr: one row per repeat, then the median row of each group. */
 
 const latencyCells = (latency: LatencyMs) => [latency.p50, latency.p90, latency.p99, latency.p999, latency.max].map(formatMs);
 const LATENCY_HEADERS = ["p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"];
 
-export function renderTable(headers: string[], rows: string[][]): string {
+/** Columns of numbers, right-aligned; the first (a label) and those in `textColumns` left-aligned. */
+export function renderTable(headers: string[], rows: string[][], textColumns: readonly number[] = []): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  const left = (i: number) => i === 0 || textColumns.includes(i);
+  const line = (cells: string[]) => cells.map((cell, i) => (left(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd();
   return [line(headers), ...rows.map(line)].join("\n");
 }
 
@@ -68,6 +73,7 @@ export function openTable(runs: readonly RunResult[], group: GroupSummary): stri
     const counts = [formatCount(run.achievedRps ?? 0), sustainedCell(openVerdict(run).sustained), formatCount(run.requests), formatCount(run.dropped), formatCount(totalErrors(run.errors))];
     rows.push([`${label} latency`, ...counts, ...latencyCells(run.latencyMs)]);
     if (run.serviceTimeMs) rows.push([`${label} service`, "", "", "", "", "", ...latencyCells(run.serviceTimeMs)]);
+    rows.push(...(run.stages ?? []).map(stageRow));
   }
   rows.push([
     "median latency",
@@ -89,6 +95,16 @@ export function openTable(runs: readonly RunResult[], group: GroupSummary): stri
   const totals = totalsNote(group, group.dropped > 0 ? `, ${formatCount(group.dropped)} dropped` : "");
   return [table, legend, dropped, ...verdictLines(pointVerdict(runs)), totals, lag, errorNote(group)].filter(Boolean).join("\n");
 }
+
+/** A stage of a run in stages, under its run: what it asked for, and whether it was sustained. */
+function stageRow(stage: StageResult): string[] {
+  const asked = stage.fromRps === stage.toRps ? `${formatCount(stage.toRps)}/s` : `${formatCount(stage.fromRps)}→${formatCount(stage.toRps)}/s`;
+  const label = `  stage ${stage.stage} ${asked} (${formatS(stage.startS)}–${formatS(stage.startS + stage.durationS)} s)`;
+  const counts = [formatCount(stage.achievedRps), sustainedCell(stage.sustained), formatCount(stage.requests), formatCount(stage.dropped), formatCount(totalErrors(stage.errors))];
+  return [label, ...counts, ...latencyCells(stage.latencyMs)];
+}
+
+const formatS = (s: number) => String(Math.round(s * 10) / 10);
 
 /** An unsustained point in words: what fell short, then who was the limit and why. */
 export function verdictLines(verdict: OpenVerdict | null): string[] {
@@ -136,4 +152,33 @@ export function sweepTable(groups: readonly GroupSummary[], findings: SweepFindi
     );
   }
   return lines.join("\n");
+}
+
+const verdictCell = (probe: { pass: boolean; reasons: readonly string[] }) =>
+  probe.pass ? "pass" : probe.reasons.some((reason) => reason.startsWith("inconclusive")) ? "FAIL?" : "FAIL";
+
+/** One probe of a capacity search as it ends, for the live log: `probe 3 (bisect) 707 req/s: …, pass`. */
+export function probeLine(step: ProbeStep, index: number, slo: Slo): string {
+  const { result } = step;
+  const measured = `achieved ${formatCount(result.achievedRps)} req/s, p50 ${formatMs(result.p50Ms)} ms, p99 ${formatMs(result.p99Ms)} ms (SLO ${formatMs(slo.p99Ms)} ms)`;
+  const verdict = step.pass ? "pass" : `${verdictCell(step)}: ${step.reasons.join("; ")}`;
+  return `probe ${index} (${step.stage}) ${formatCount(step.rateRps)} req/s for ${step.durationS} s: ${measured} → ${verdict}`;
+}
+
+/** Every probe of a capacity search, in order: rate, what it achieved, its latency, its verdict and why. */
+export function capacityTable(findings: CapacityFindings): string {
+  const rows = findings.probes.map((probe, i) => [
+    String(i + 1),
+    probe.step,
+    formatCount(probe.rateRps),
+    `${probe.durationS}`,
+    formatCount(probe.achievedRps),
+    formatMs(probe.p50Ms),
+    formatMs(probe.p99Ms),
+    formatCount(probe.errors),
+    formatCount(probe.dropped),
+    verdictCell(probe),
+    probe.reasons.join("; "),
+  ]);
+  return renderTable(["probe", "step", "rate/s", "s", "achieved/s", "p50 ms", "p99 ms", "errors", "dropped", "verdict", "why"], rows, [1, 9, 10]);
 }

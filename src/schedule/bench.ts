@@ -9,7 +9,10 @@ import { resultDocument, type ResultDocument } from "../stats/document.ts";
 import type { Interval, RunResult } from "../stats/result.ts";
 import { answered, summarizeRepeats, totalErrors } from "../stats/summary.ts";
 import type { OutputPlan } from "../config/bench-plan.ts";
-import { runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
+import { probeLine } from "../report/table.ts";
+import type { ProbeStep } from "./capacity.ts";
+import { probeIntervalS } from "./capacity-run.ts";
+import { runCapacityMode, runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
 import { stageIntervalS } from "./stages.ts";
 import { runLoad } from "./threads.ts";
 import type { Tally } from "../stats/tally.ts";
@@ -36,7 +39,9 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   const progress = Progress.create(output);
   // The live view shows the last interval's latency: it records intervals even when no output keeps them.
   // Stages are measured from intervals too, short enough to see each stage in several.
-  const intervalS = output.intervalS ?? (run.kind === "open" && run.stages ? stageIntervalS(run.stages) : progress ? 1 : null);
+  // A capacity probe is judged on its intervals too (is p99 drifting up?): it always records them.
+  const intervalS =
+    output.intervalS ?? (run.kind === "open" && run.stages ? stageIntervalS(run.stages) : run.kind === "capacity" ? probeIntervalS(run) : progress ? 1 : null);
   const runStep: RunStep = (step, phase, label) => {
     progress?.begin(label, step);
     // Without a terminal, a multi-step run still says where it is, one line per step.
@@ -60,6 +65,16 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   try {
     if (run.kind === "sweep") measured = await runSweep(run, runStep, interrupt.signal);
     else if (run.kind === "preset") measured = await runPreset(run, runStep, interrupt.signal);
+    else if (run.kind === "capacity") {
+      // Each probe's verdict as it comes: a search of minutes says where it stands.
+      const onProbe = (step: ProbeStep, index: number) => {
+        if (output.quiet) return;
+        // The live line on a terminal is redrawn in place: clear it so the log line starts clean.
+        if (progress && !output.intervalLines) process.stderr.write("\r\x1b[2K");
+        log.info(probeLine(step, index, run.slo));
+      };
+      measured = await runCapacityMode(run, runStep, interrupt.signal, onProbe);
+    }
     else measured = { runs: await runStep(run, run.kind, run.kind), findings: {} };
   } finally {
     progress?.stop();

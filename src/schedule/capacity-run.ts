@@ -1,9 +1,10 @@
-import type { ClosedRun, OpenRun } from "../config/plan.ts";
+import { defaultBacklog, type CapacityRun, type ClosedRun, type OpenRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
 import { decodeHistogram, mergeHistograms } from "../stats/histogram.ts";
+import type { CapacityFindings, CapacityProbe } from "../stats/capacity-findings.ts";
 import type { Interval, RunResult } from "../stats/result.ts";
 import { totalErrors } from "../stats/summary.ts";
-import { CAPACITY_DEFAULTS, findCapacity, type CapacityResult, type ProbeResult, type ProbeStep, type Slo } from "./capacity.ts";
+import { CAPACITY_DEFAULTS, findCapacity, type CapacityResult, type ProbeResult, type ProbeStep } from "./capacity.ts";
 import type { RunStep } from "./modes.ts";
 
 /**
@@ -12,28 +13,13 @@ import type { RunStep } from "./modes.ts";
  * threads, progress and Ctrl-C), so a probe is measured exactly as `bench open` measures.
  */
 
-export interface CapacityRun {
-  kind: "capacity";
-  slo: Slo;
-  tolerance: number;
-  probeS: number;
-  confirmS: number;
-  maxProbes: number;
-  /** Each probe's open loop: most requests in flight, and how many may wait for a slot. */
-  concurrency: number;
-  backlog: number;
-  arrival: "constant" | "poisson";
-  /** Each probe's warm-up at its own rate: its requests do not count. */
-  warmupS: number;
-  /** The quick closed loop that gives the search its start. */
-  estimate: { concurrency: number; durationS: number };
-}
-
 export interface CapacityMeasured {
   /** The estimate's run, then every probe's, in order. */
   runs: RunResult[];
   estimateRps: number;
   search: CapacityResult;
+  /** The search as the result document carries it. */
+  findings: CapacityFindings;
 }
 
 /** What an interval of a run must carry for the drift check: where it lies, and its latencies. */
@@ -49,16 +35,51 @@ export async function runCapacity(
   const runs = await runStep(estimate, "closed", `closed-loop estimate, c=${estimate.concurrency}`);
   const estimateRps = runs[0]?.throughputRps ?? 0;
   if (estimateRps <= 0 && !signal.aborted) throw new RunError("the closed-loop estimate measured no throughput: no response came back");
+  // Each probe's run in `runs`, in the order the search made them (null: stopped before it measured).
+  const probeRuns: (number | null)[] = [];
   const probe = async (rateRps: number, durationS: number): Promise<ProbeResult> => {
-    const step: OpenRun = { kind: "open", rateRps, durationS, concurrency: run.concurrency, backlog: run.backlog, arrival: run.arrival, repeat: 1, warmupS: run.warmupS };
-    const [result] = await runStep(step, "open", `probe ${rateRps} req/s for ${durationS} s`);
+    const step: OpenRun = { kind: "open", rateRps, durationS, concurrency: run.concurrency, backlog: run.backlog ?? defaultBacklog(rateRps, run.concurrency), arrival: run.arrival, repeat: 1, warmupS: run.warmupS };
+    const [result] = await runStep(step, "open", `probe ${probeRuns.length + 1}: ${rateRps} req/s for ${durationS} s`);
+    probeRuns.push(result === undefined ? null : runs.length);
     if (result === undefined) return interruptedProbe(rateRps);
     runs.push(result);
     return probeResult(result);
   };
   const plan = { ...CAPACITY_DEFAULTS, ...run, startRps: Math.max(1, estimateRps) };
   const search = signal.aborted ? { capacityRps: null, probes: [], conclusion: "stopped before the first probe" } : await findCapacity(plan, probe, onProbe, signal);
-  return { runs, estimateRps, search };
+  const findings: CapacityFindings = {
+    slo: run.slo,
+    tolerance: run.tolerance,
+    estimateRps,
+    capacityRps: search.capacityRps,
+    conclusion: search.conclusion,
+    probes: search.probes.map((step, i) => capacityProbe(step, probeRuns[i] ?? null)),
+  };
+  return { runs, estimateRps, search, findings };
+}
+
+function capacityProbe(step: ProbeStep, run: number | null): CapacityProbe {
+  const { result } = step;
+  return {
+    step: step.stage,
+    rateRps: step.rateRps,
+    durationS: step.durationS,
+    offeredRps: result.offeredRps,
+    achievedRps: result.achievedRps,
+    requests: result.requests,
+    errors: result.errors,
+    dropped: result.dropped,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    pass: step.pass,
+    reasons: step.reasons,
+    run,
+  };
+}
+
+/** Intervals to judge a probe's drift by: 1 s, or short enough that a short probe still has thirds to compare. */
+export function probeIntervalS(run: Pick<CapacityRun, "probeS">): number {
+  return Math.min(1, run.probeS / 6);
 }
 
 /** A probe as the search judges it, from an open run's result (and its intervals, when recorded). */

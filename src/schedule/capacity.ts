@@ -1,3 +1,4 @@
+import type { SearchStep } from "../stats/capacity-findings.ts";
 import { CAPACITY_RULE, rateShortfall } from "../stats/sustained.ts";
 
 /**
@@ -84,7 +85,7 @@ export const DRIFT_FLOOR_OF_SLO = 0.5;
  */
 export const LAG_LIMIT_OF_SLO = 0.25;
 
-export type ProbeStage = "start" | "up" | "down" | "bisect" | "confirm";
+export type ProbeStage = SearchStep;
 
 export interface ProbeStep {
   stage: ProbeStage;

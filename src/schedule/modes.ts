@@ -1,5 +1,8 @@
-import { defaultBacklog, type ClosedRun, type OpenRun, type PresetRun, type SweepRun } from "../config/plan.ts";
+import { defaultBacklog, type CapacityRun, type ClosedRun, type OpenRun, type PresetRun, type SweepRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
+import type { ProbeStep } from "./capacity.ts";
+import { runCapacity } from "./capacity-run.ts";
+import type { CapacityFindings } from "../stats/capacity-findings.ts";
 import { capacityExceeded, type PresetFindings, type SweepFindings } from "../stats/document.ts";
 import { withWarnings } from "../stats/warnings.ts";
 import { sweepFindings } from "../stats/knee.ts";
@@ -15,7 +18,7 @@ export type RunStep = (run: ClosedRun | OpenRun, phase: Phase, label: string) =>
 
 export interface Measured {
   runs: RunResult[];
-  findings: { sweep?: SweepFindings; preset?: PresetFindings };
+  findings: { sweep?: SweepFindings; preset?: PresetFindings; capacity?: CapacityFindings };
 }
 
 export async function runSweep(sweep: SweepRun, runStep: RunStep, signal: AbortSignal): Promise<Measured> {
@@ -78,4 +81,11 @@ export async function runPreset(preset: PresetRun, runStep: RunStep, signal: Abo
     runs.push(...levelRuns.map((run) => withWarnings(run, exceeded ? [`open loop at ${Math.round(level.fraction * 100)}% of capacity: ${exceeded}`] : [])));
   }
   return { runs, findings: { ...calibration.findings, preset: { profile: preset.profileName, capacityRps, levels } } };
+}
+
+/** `bench capacity`: the search of `capacity-run.ts`, its findings for the document. */
+export async function runCapacityMode(run: CapacityRun, runStep: RunStep, signal: AbortSignal, onProbe?: (step: ProbeStep, index: number) => void): Promise<Measured> {
+  let probes = 0;
+  const measured = await runCapacity(run, runStep, signal, (step) => onProbe?.(step, ++probes));
+  return { runs: measured.runs, findings: { capacity: measured.findings } };
 }

@@ -1,3 +1,4 @@
+import type { CapacityFindings } from "./capacity-findings.ts";
 import { decodeHistogram } from "./histogram.ts";
 import type { GroupSummary } from "./summary.ts";
 import type { RunResult } from "./result.ts";
@@ -10,7 +11,7 @@ import { formatCount } from "../units.ts";
  */
 export const SCHEMA_VERSION = 2;
 
-export type Mode = "closed" | "open" | "sweep" | "preset";
+export type Mode = "closed" | "open" | "sweep" | "preset" | "capacity";
 
 /** The result document: what `--json` prints and `--out` writes; `compare`, `merge` and `report` read it. */
 export interface ResultDocument {
@@ -31,6 +32,8 @@ export interface ResultDocument {
     sweep?: SweepFindings;
     /** Presets: the calibrated capacity and the open-loop levels derived from it. */
     preset?: PresetFindings;
+    /** `bench capacity`: the rate found within the SLO, and every probe of the search. */
+    capacity?: CapacityFindings;
   };
 }
 
@@ -76,7 +79,7 @@ export function resultDocument(
   runs: RunResult[],
   groups: GroupSummary[],
   interrupted: boolean,
-  findings: { sweep?: SweepFindings; preset?: PresetFindings } = {},
+  findings: { sweep?: SweepFindings; preset?: PresetFindings; capacity?: CapacityFindings } = {},
 ): ResultDocument {
   return {
     schemaVersion: SCHEMA_VERSION,

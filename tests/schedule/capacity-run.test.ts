@@ -1,5 +1,6 @@
+import type { CapacityRun } from "../../src/config/plan.ts";
 import { afterAll, describe, expect, test } from "bun:test";
-import { p99Thirds, probeResult, runCapacity, type CapacityRun } from "../../src/schedule/capacity-run.ts";
+import { p99Thirds, probeResult, runCapacity } from "../../src/schedule/capacity-run.ts";
 import type { RunStep } from "../../src/schedule/modes.ts";
 import { runClosed, runOpen } from "../../src/schedule/run.ts";
 import { createLatencyHistogram, encodeHistogram } from "../../src/stats/histogram.ts";
