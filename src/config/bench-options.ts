@@ -66,7 +66,7 @@ export const BENCH_OPTIONS = {
     modes: ["capacity"],
     flag: "slo-p99",
     required: true,
-    help: "The SLO: a rate passes when its p99 (ms, from the intended send times) stays within this",
+    help: "The p99 latency (ms) a rate must stay within, measured from the intended send times",
   }),
   sloErrorRate: option(fraction, { modes: ["capacity"], flag: "slo-error-rate", default: 0, help: "The SLO: largest share of requests (0–1) that may fail" }),
   tolerance: option(percentage, { modes: ["capacity"], default: CAPACITY_DEFAULTS.tolerance, help: "Stop bisecting when the bracket is this narrow (e.g. 5%)" }),

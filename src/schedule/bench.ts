@@ -69,9 +69,9 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
       // Each probe's verdict as it comes: a search of minutes says where it stands.
       const onProbe = (step: ProbeStep, index: number) => {
         if (output.quiet) return;
-        // The live line on a terminal is redrawn in place: clear it so the log line starts clean.
-        if (progress && !output.intervalLines) process.stderr.write("\r\x1b[2K");
-        log.info(probeLine(step, index, run.slo));
+        // Written as progress is, whatever the log level; on a terminal, over the live line redrawn in place.
+        const clear = progress && !output.intervalLines ? "\r\x1b[2K" : "";
+        process.stderr.write(`${clear}${probeLine(step, index, run.slo)}\n`);
       };
       measured = await runCapacityMode(run, runStep, interrupt.signal, onProbe);
     }

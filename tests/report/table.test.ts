@@ -90,6 +90,17 @@ describe("openTable", () => {
     ...extra,
   });
 
+  test("a run in stages: a row per stage under its repeat, with what it asked for and its verdict", () => {
+    const base = level({}, 1);
+    const stage = (n: number, startS: number, fromRps: number, toRps: number, achievedRps: number, sustained: boolean) => ({
+      stage: n, startS, durationS: 10, fromRps, toRps, targetRps: (fromRps + toRps) / 2, sent: 1, requests: 1, ok: 1, dropped: 0, errors: zeroErrors(), achievedRps, latencyMs: base.latencyMs, sustained,
+    });
+    const runs = [{ ...base, stages: [stage(1, 0, 0, 10_000, 5_000, true), stage(3, 10, 20_000, 20_000, 12_000, false)] }];
+    const rows = lines(openTable(runs, summarizeRepeats(runs)[0]!));
+    expect(cells(rows.find((line) => line.includes("stage 1"))!).slice(0, 3)).toEqual(["stage 1 0→10,000/s (0–10 s)", "5,000", "yes"]);
+    expect(cells(rows.find((line) => line.includes("stage 3"))!).slice(0, 3)).toEqual(["stage 3 20,000/s (10–20 s)", "12,000", "NO"]);
+  });
+
   test("a sustained rate says yes, and nothing about drops", () => {
     const runs = [level({}, 1), level({}, 2)];
     const text = openTable(runs, summarizeRepeats(runs)[0]!);
