@@ -40,7 +40,7 @@ describe("--help", async () => {
   const paths = await commandPaths(main);
 
   test("there is help for every command", () => {
-    expect(paths.map((path) => path.join(" "))).toEqual(["", "serve", "bench", "bench closed", "bench open", "bench sweep", "bench preset", "report", "compare", "merge", "hlog"]);
+    expect(paths.map((path) => path.join(" "))).toEqual(["", "serve", "bench", "bench closed", "bench open", "bench sweep", "bench preset", "bench capacity", "report", "compare", "merge", "hlog"]);
   });
 
   test("every command's help fits 80 columns, with usage, a description and examples", async () => {
