@@ -53,7 +53,7 @@ export default {
       capacity: mode(
         "capacity",
         "The highest open-loop rate the server sustains within an SLO: probes rates up geometrically until one fails, bisects to the tolerance, confirms with a longer run.",
-        ["minibench bench capacity http://127.0.0.1:8000/ --slo-p99 10", "minibench bench capacity URL --slo-p99 50 --tolerance 2% --report capacity.html"],
+        ["minibench bench capacity http://127.0.0.1:8000/ --slo-p99 10", "minibench bench capacity URL --slo-p99 50 --tolerance 2% --report cap.html"],
       ),
     },
   }),
