@@ -8,6 +8,7 @@
  * BaseTime line and a stray blank line after StartTime.
  */
 import { decodeHistogram, mergeHistograms, type Histogram } from "../stats/histogram.ts";
+import { encodedMaxUs } from "../stats/interval-counts.ts";
 import type { Interval } from "../stats/result.ts";
 
 /** Interval_Max is written in milliseconds: the histograms hold microseconds. */
@@ -46,7 +47,7 @@ export function hlogLines(interval: Interval, runStartedAtMs: number, baseTimeMs
   return tagged
     .filter((entry): entry is [HlogTag, string] => entry[1] !== undefined)
     .map(([tag, encoded]) => {
-      const maxMs = decodeHistogram(encoded).maxValue / MAX_VALUE_UNIT_RATIO;
+      const maxMs = encodedMaxUs(encoded) / MAX_VALUE_UNIT_RATIO;
       return `Tag=${tag},${seconds(startMs)},${interval.durationS.toFixed(3)},${maxMs.toFixed(3)},${encoded}\n`;
     })
     .join("");

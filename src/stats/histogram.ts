@@ -42,11 +42,24 @@ const countsIndex = (us: number): number => {
   return (bucket << HALF_SUB_BUCKET_BITS) + (us >>> bucket);
 };
 /** The lowest value of the sub-bucket at `index`: one that HdrHistogram records at the same index. */
-const valueAtIndex = (index: number): number => {
+export const valueAtIndex = (index: number): number => {
   if (index < 1 << SUB_BUCKET_BITS) return index;
   const bucket = (index >> HALF_SUB_BUCKET_BITS) - 1;
   return (index - (bucket << HALF_SUB_BUCKET_BITS)) * 2 ** bucket;
 };
+
+/** How many values the sub-bucket at `index` holds: 1 µs below 2048 µs, then doubling with each bucket. */
+export const rangeAtIndex = (index: number): number => (index < 1 << SUB_BUCKET_BITS ? 1 : 2 ** ((index >> HALF_SUB_BUCKET_BITS) - 1));
+
+/**
+ * One interval of a recorder, in HdrHistogram's counts layout (`counts[0..length)`, nothing above
+ * `length`): what the interval summaries and encodings read, without a histogram built for it.
+ */
+export interface IntervalCounts {
+  counts: Uint32Array;
+  length: number;
+  total: number;
+}
 
 /**
  * Records latencies in integer microseconds. Never throws on a bad value: a negative, NaN or
@@ -63,6 +76,7 @@ export class LatencyRecorder {
   private target: Histogram | null = null;
   private readonly counts = new Uint32Array(countsIndex(HIGHEST_TRACKABLE_US) + 1);
   private unflushed = 0;
+  private readonly interval: IntervalCounts = { counts: new Uint32Array(this.counts.length), length: 0, total: 0 };
   private maxUs = 0;
   private minNonZeroUs = Number.POSITIVE_INFINITY;
   /** Values that were clamped (negative or NaN → 0, above one hour → one hour) before recording. */
@@ -90,16 +104,21 @@ export class LatencyRecorder {
   }
 
   /**
-   * Ends an interval: what was recorded since the last cut moves into `interval` (reset first)
-   * and into the whole histogram at once, so a run's intervals add up exactly to its whole.
+   * Ends an interval: the counts recorded since the last cut are copied out (valid until the next
+   * cut) and move into the whole histogram, so a run's intervals add up exactly to its whole. The
+   * copy is one block move; the caller reads the interval from it without building a histogram.
    *
    * No second buffer is needed to keep recording during the cut: a thread runs one callback at a
    * time, so nothing is recorded between the first and the last count moved.
    */
-  cut(interval: Histogram): void {
-    interval.reset();
+  cut(): IntervalCounts {
+    const interval = this.interval;
+    interval.length = this.unflushed > 0 ? countsIndex(this.maxUs) + 1 : 0;
+    interval.total = this.unflushed;
+    interval.counts.set(this.counts.subarray(0, interval.length));
     const whole = (this.target ??= createLatencyHistogram());
-    if (this.unflushed > 0) this.flush([whole, interval]);
+    if (this.unflushed > 0) this.flush([whole]);
+    return interval;
   }
 
   private flush(targets: readonly Histogram[]): void {

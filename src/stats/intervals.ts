@@ -3,13 +3,13 @@
  * (threads, machines) added into one timeline. Every count and every histogram value of a run lands
  * in exactly one of its intervals, so the intervals add up to the whole run exactly.
  */
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, mergeHistograms, valuesAtPercentiles } from "./histogram.ts";
+import { decodeHistogram, encodeHistogram, mergeHistograms, valuesAtPercentiles } from "./histogram.ts";
+import { countsLatencyMs, encodeCounts } from "./interval-counts.ts";
 import type { Histogram } from "./histogram.ts";
 import { ERROR_KINDS } from "./result.ts";
 import type { ErrorCounts, Interval, LatencyMs } from "./result.ts";
 import { addErrors, answered, zeroErrors } from "./summary.ts";
 import type { Tally } from "./tally.ts";
-
 
 /**
  * Cuts a tally into intervals. The tally's counters only ever grow, so an interval's counts are
@@ -23,12 +23,11 @@ export class IntervalCutter {
   private lastCutUs = 0;
   private readonly previous = { sent: 0, requests: 0, ok: 0, dropped: 0, errors: zeroErrors() };
   private readonly previousStatuses = new Uint32Array(1000);
-  // Reused at every cut: an interval's histograms leave as encoded text.
-  private readonly latency = createLatencyHistogram();
-  private readonly service = createLatencyHistogram();
-  private readonly lag = createLatencyHistogram();
 
-  constructor(private readonly tally: Tally) {}
+  constructor(private readonly tally: Tally) {
+    // zlib's first deflate sets itself up for milliseconds: paid here, before the run's clock starts.
+    encodeCounts({ counts: new Uint32Array(1), length: 0, total: 0 });
+  }
 
   /** Apart from the constructor, so that the allocations happen before the clock starts. */
   start(startUs: number): void {
@@ -47,7 +46,7 @@ export class IntervalCutter {
       if (delta > 0) statuses[String(status)] = delta;
     });
     this.previousStatuses.set(tally.statuses);
-    tally.latency.cut(this.latency);
+    const latency = tally.latency.cut();
     const durationS = (nowUs - this.lastCutUs) / 1e6;
     const ok = tally.ok - previous.ok;
     const interval: Interval = {
@@ -60,14 +59,14 @@ export class IntervalCutter {
       errors,
       statuses,
       achievedRps: durationS > 0 ? answered({ ok, errors }) / durationS : 0,
-      latencyMs: intervalLatencyMs(this.latency),
-      histogram: encodeHistogram(this.latency),
+      latencyMs: countsLatencyMs(latency),
+      histogram: encodeCounts(latency),
     };
     if (tally.open) {
-      tally.service.cut(this.service);
-      tally.lag.cut(this.lag);
-      interval.serviceHistogram = encodeHistogram(this.service);
-      interval.lagHistogram = encodeHistogram(this.lag);
+      const service = tally.service.cut();
+      interval.serviceHistogram = encodeCounts(service);
+      const lag = tally.lag.cut();
+      interval.lagHistogram = encodeCounts(lag);
     }
     Object.assign(previous, { sent: tally.sent, requests: tally.requests, ok: tally.ok, dropped: tally.dropped, errors: { ...tally.errors } });
     this.lastCutUs = nowUs;
