@@ -137,6 +137,7 @@ export class Progress {
       `max ${ms(interval.latencyMs.max)}`,
       `${formatCount(totalErrors(interval.errors))} errors`,
       interval.dropped > 0 ? `${formatCount(interval.dropped)} dropped` : "",
+      interval.retried ? `${formatCount(interval.retried)} retried` : "",
     ];
     return parts.filter(Boolean).join("  ");
   }

@@ -17,7 +17,7 @@ export interface TimeFigure {
   chart: Chart;
 }
 
-const COLOURS = { p50: "#2563eb", p99: "#dc2626", max: "#7c3aed", achieved: "#059669", target: "#9ca3af", errors: "#dc2626", dropped: "#d97706" };
+const COLOURS = { p50: "#2563eb", p99: "#dc2626", max: "#7c3aed", achieved: "#059669", target: "#9ca3af", errors: "#dc2626", dropped: "#d97706", retried: "#0891b2" };
 
 /** The runs of one point that carry intervals, in the order they ran. */
 function timedRuns(document: ResultDocument, group: GroupSummary): RunResult[] {
@@ -66,6 +66,7 @@ function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
     });
   const errors = rate("errors", (interval) => totalErrors(interval.errors));
   const dropped = rate("dropped", (interval) => interval.dropped);
+  const retried = rate("retried", (interval) => interval.retried ?? 0);
   const targetRps = runs[0]!.targetRps;
   /** The rate asked for at an interval's middle: the run's, or along its stage's ramp. */
   const targetAt = ({ run, interval }: (typeof points)[number]): number => {
@@ -97,7 +98,7 @@ function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
   };
   const rateFigure: TimeFigure = {
     title: `Rate over time · ${name}`,
-    caption: "Responses per second of each interval" + (targetRps === null ? "" : " against the target rate") + "; errors and drops per second where there were any.",
+    caption: "Responses per second of each interval" + (targetRps === null ? "" : " against the target rate") + "; errors, drops and retries per second where there were any.",
     chart: {
       width: 520,
       height: 300,
@@ -108,6 +109,7 @@ function pointFigures(runs: readonly RunResult[], name: string): TimeFigure[] {
         ...(targetRps === null ? [] : [{ label: "target", color: COLOURS.target, dashed: true, noDots: true, points: points.map((p) => ({ x: p.atS, y: targetAt(p) })) }]),
         ...(errors.some((p) => p.y > 0) ? [{ label: "errors", color: COLOURS.errors, points: errors, noDots: true }] : []),
         ...(dropped.some((p) => p.y > 0) ? [{ label: "dropped", color: COLOURS.dropped, points: dropped, noDots: true }] : []),
+        ...(retried.some((p) => p.y > 0) ? [{ label: "retried", color: COLOURS.retried, points: retried, noDots: true }] : []),
       ],
       guides,
     },

@@ -21,7 +21,7 @@ export class IntervalCutter {
   /** Monotonic µs of the run's start: the zero of `startS`. */
   private startUs = 0;
   private lastCutUs = 0;
-  private readonly previous = { sent: 0, requests: 0, ok: 0, dropped: 0, errors: zeroErrors() };
+  private readonly previous = { sent: 0, requests: 0, ok: 0, dropped: 0, retried: 0, errors: zeroErrors() };
   private readonly previousStatuses = new Uint32Array(1000);
 
   constructor(private readonly tally: Tally) {
@@ -57,6 +57,7 @@ export class IntervalCutter {
       ok,
       dropped: tally.dropped - previous.dropped,
       errors,
+      retried: tally.retried - previous.retried,
       statuses,
       achievedRps: durationS > 0 ? answered({ ok, errors }) / durationS : 0,
       latencyMs: countsLatencyMs(latency),
@@ -68,7 +69,7 @@ export class IntervalCutter {
       const lag = tally.lag.cut();
       interval.lagHistogram = encodeCounts(lag);
     }
-    Object.assign(previous, { sent: tally.sent, requests: tally.requests, ok: tally.ok, dropped: tally.dropped, errors: { ...tally.errors } });
+    Object.assign(previous, { sent: tally.sent, requests: tally.requests, ok: tally.ok, dropped: tally.dropped, retried: tally.retried, errors: { ...tally.errors } });
     this.lastCutUs = nowUs;
     this.intervals.push(interval);
     return interval;
@@ -143,6 +144,7 @@ function addIntervals(intervals: readonly Interval[]): Interval {
     ok: sum((interval) => interval.ok),
     dropped: sum((interval) => interval.dropped),
     errors: intervals.map((interval) => interval.errors).reduce(addErrors),
+    retried: sum((interval) => interval.retried ?? 0),
     statuses,
     achievedRps: sum((interval) => interval.achievedRps),
     latencyMs: intervalLatencyMs(latency),

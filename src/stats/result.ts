@@ -140,6 +140,8 @@ export interface Interval {
   ok: number;
   dropped: number;
   errors: ErrorCounts;
+  /** Requests sent a second time in this interval (see `RunResult.retried`). Absent from documents written before it was counted. */
+  retried?: number;
   statuses: Record<string, number>;
   /** Responses (any status) per second of this interval. */
   achievedRps: number;

@@ -52,11 +52,13 @@ test("lines: one plain line per interval, with its rate, latency and errors", ()
   progress.begin("open 1000 req/s", open);
   progress.watch(tally, 2);
   progress.interval(interval(tally, cutter, 0, 3), 2);
+  tally.onRetry(1e6);
   progress.interval(interval(tally, cutter, 1e6, 40), 2);
   progress.stop();
   const lines = stream.text.split("\n");
   expect(lines[0]).toBe("open 1000 req/s repeat 2/3  t=1.0 s  50 req/s  p50 3.00 ms  p99 3.00 ms  max 3.00 ms  1 errors");
   expect(lines[1]).toStartWith("open 1000 req/s repeat 2/3  t=2.0 s  50 req/s  p50 40 ms");
+  expect(lines[1]).toEndWith("1 errors  1 retried");
   expect(stream.text).not.toContain("\x1b");
 });
 

@@ -8,7 +8,7 @@ import { stageResults } from "../../src/stats/stage-results.ts";
 import { Tally } from "../../src/stats/tally.ts";
 import { closedDocument, openDocument } from "../support/documents.ts";
 
-/** Ten 1 s intervals at 100 req/s; in the 5th the server stalls (a 900 ms max) and 20 requests are dropped. */
+/** Ten 1 s intervals at 100 req/s; in the 5th the server stalls (a 900 ms max) and 20 requests are dropped; in the 7th 5 are retried. */
 function intervals(): Interval[] {
   const tally = new Tally(Number.NEGATIVE_INFINITY, 1e12);
   const cutter = new IntervalCutter(tally);
@@ -19,6 +19,7 @@ function intervals(): Interval[] {
       tally.onResponse(200, nowUs - (second === 4 && i === 50 ? 900_000 : 2000), nowUs - 1000, nowUs);
     }
     if (second === 4) for (let i = 0; i < 20; i++) tally.onDrop(second * 1e6);
+    if (second === 6) for (let i = 0; i < 5; i++) tally.onRetry(second * 1e6);
     cutter.cut((second + 1) * 1e6);
   }
   return cutter.intervals;
@@ -29,7 +30,7 @@ function withIntervals(document: ResultDocument): ResultDocument {
   return document;
 }
 
-test("an open point: latency and rate over time, its repeats at their real start, drops drawn", () => {
+test("an open point: latency and rate over time, its repeats at their real start, drops and retries drawn", () => {
   const figures = timeFigures(withIntervals(openDocument()), () => "2000 req/s");
   expect(figures.map((f) => f.title)).toEqual(["Latency over time · 2000 req/s", "Rate over time · 2000 req/s"]);
   const [latency, rate] = figures.map((f) => f.chart);
@@ -39,10 +40,11 @@ test("an open point: latency and rate over time, its repeats at their real start
   expect(p99.map((p) => p.x).slice(9, 11)).toEqual([9.5, 11.5]);
   expect(latency!.series.find((s) => s.label === "max")!.points[4]!.y).toBeCloseTo(900, -1);
   expect(latency!.guides).toEqual([{ axis: "x", value: 11, label: "repeat 2" }]);
-  expect(rate!.series.map((s) => s.label)).toEqual(["achieved", "target", "dropped"]);
+  expect(rate!.series.map((s) => s.label)).toEqual(["achieved", "target", "dropped", "retried"]);
   expect(rate!.series[0]!.points[0]!.y).toBe(100);
   expect(rate!.series[1]!.points[0]!.y).toBe(2000);
   expect(rate!.series[2]!.points[4]!.y).toBe(20);
+  expect(rate!.series[3]!.points.map((p) => p.y).slice(0, 8)).toEqual([0, 0, 0, 0, 0, 0, 5, 0]);
   expect(figures[0]!.caption).toContain("each 1 s interval");
 });
 

@@ -32,6 +32,7 @@ function recordedRun(seed: number) {
       if (kind < 0.9) tally.onResponse(kind < 0.85 ? 200 : 503, nowUs - random() * 5000, nowUs - random() * 100, nowUs);
       else if (kind < 0.95) tally.onError("timeout", nowUs - 1000, nowUs);
       else tally.onDrop(nowUs);
+      if (kind < 0.02) tally.onRetry(nowUs);
     }
     cutter.cut(cutUs);
   }
@@ -47,6 +48,8 @@ describe("IntervalCutter", () => {
     expect(total(intervals, (i) => i.requests)).toBe(tally.requests);
     expect(total(intervals, (i) => i.ok)).toBe(tally.ok);
     expect(total(intervals, (i) => i.dropped)).toBe(tally.dropped);
+    expect(tally.retried).toBeGreaterThan(0);
+    expect(total(intervals, (i) => i.retried!)).toBe(tally.retried);
     expect(total(intervals, (i) => i.errors.timeout)).toBe(tally.errors.timeout);
     expect(total(intervals, (i) => i.errors.status_5xx)).toBe(tally.errors.status_5xx);
     expect(total(intervals, (i) => i.statuses["503"] ?? 0)).toBe(tally.statusCounts()["503"]!);
