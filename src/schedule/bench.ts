@@ -42,6 +42,9 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   // A capacity probe is judged on its intervals too (is p99 drifting up?): it always records them.
   const intervalS =
     output.intervalS ?? (run.kind === "open" && run.stages ? stageIntervalS(run.stages) : run.kind === "capacity" ? probeIntervalS(run) : progress ? 1 : null);
+  // Results keep their intervals only for what reads them after the run: the document and report, the stages' results, a capacity probe's judge.
+  const documentWanted = output.json || output.outPath !== null || output.reportPath !== null;
+  const keep = (output.intervalS !== null && documentWanted) || (run.kind === "open" && run.stages !== undefined) || run.kind === "capacity";
   const runStep: RunStep = (step, phase, label) => {
     progress?.begin(label, step);
     // Without a terminal, a multi-step run still says where it is, one line per step.
@@ -51,6 +54,7 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
         ? undefined
         : {
             intervalS,
+            keep,
             onInterval: (interval: Interval, repeat: number, startedAtMs: number) => {
               const point = { phase, concurrency: step.concurrency, targetRps: step.kind === "open" ? step.rateRps : null, repeat };
               timeOutputs.add(interval, point, startedAtMs);

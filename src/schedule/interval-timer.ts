@@ -1,11 +1,17 @@
 import { nowUs } from "../client/clock.ts";
 import { IntervalCutter, type Timeline } from "../stats/intervals.ts";
+import { IntervalSpill } from "./interval-spill.ts";
 import type { Interval } from "../stats/result.ts";
 import type { Tally } from "../stats/tally.ts";
 
 /** What a run records over time, and who hears of each interval as it ends. */
 export interface IntervalRecording {
   intervalS: number;
+  /**
+   * Whether the run's result carries its intervals (the default); false when only the live view
+   * and the interval logs want them, which hear of each as it ends: then none is kept.
+   */
+  keep?: boolean;
   /** Called on the recording thread as each interval ends, the last (shorter) one included. */
   onInterval?(interval: Interval, repeat: number, startedAtMs: number): void;
 }
@@ -24,6 +30,8 @@ export const epochMsAt = (us: number): number => performance.timeOrigin + perfor
  */
 export class IntervalTimer {
   private readonly cutter: IntervalCutter;
+  /** Where the intervals wait for the run's result, out of memory; null when the result does not carry them. */
+  private readonly kept: IntervalSpill | null;
   private readonly intervalUs: number;
   private index = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -37,6 +45,7 @@ export class IntervalTimer {
     private readonly repeat: number,
   ) {
     this.cutter = new IntervalCutter(tally);
+    this.kept = recording.keep === false ? null : new IntervalSpill();
     this.intervalUs = recording.intervalS * 1e6;
   }
 
@@ -50,17 +59,18 @@ export class IntervalTimer {
 
   /**
    * Cuts the last interval, ending at `endUs` (the run's last outcome; never before the last cut),
-   * and stops: the run's timeline.
+   * and stops: the run's timeline, or null when its intervals are not kept.
    */
-  finish(endUs: number): Timeline {
+  finish(endUs: number): Timeline | null {
     clearTimeout(this.timer);
     this.cutAt(Math.max(endUs, this.lastCutUs));
-    return { startedAtMs: this.startedAtMs, intervals: this.cutter.intervals };
+    return this.kept && { startedAtMs: this.startedAtMs, intervals: this.kept.readAll() };
   }
 
   /** Stops without a last interval: the run measured nothing. */
   cancel(): void {
     clearTimeout(this.timer);
+    this.kept?.discard();
   }
 
   private schedule(): void {
@@ -78,6 +88,7 @@ export class IntervalTimer {
   private cutAt(now: number): void {
     this.lastCutUs = now;
     const interval = this.cutter.cut(now);
+    this.kept?.add(interval);
     this.recording.onInterval?.(interval, this.repeat, this.startedAtMs);
   }
 }

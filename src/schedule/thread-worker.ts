@@ -20,6 +20,7 @@ self.onmessage = async (event: MessageEvent<ThreadRequest>) => {
         ? undefined
         : {
             intervalS: request.intervalS,
+            keep: request.keepIntervals,
             onInterval: (interval: Interval, repeat: number, startedAtMs: number) =>
               self.postMessage({ type: "interval", interval, repeat, startedAtMs } satisfies ThreadReply),
           };

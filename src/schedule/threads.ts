@@ -15,7 +15,7 @@ import { stageSpans } from "./stages.ts";
  */
 
 export type ThreadRequest =
-  | { type: "run"; load: LoadOptions; run: ClosedRun | OpenRun; phase: Phase; intervalS: number | null }
+  | { type: "run"; load: LoadOptions; run: ClosedRun | OpenRun; phase: Phase; intervalS: number | null; keepIntervals: boolean }
   | { type: "stop" };
 export type ThreadReply =
   | { type: "interval"; interval: Interval; repeat: number; startedAtMs: number }
@@ -62,7 +62,8 @@ async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: P
       worker.onerror = (event) => resolve({ type: "failed", message: event.message, exitCode: 1 });
     });
     const intervalS = hooks.intervals?.intervalS ?? null;
-    worker.postMessage({ type: "run", load: { ...load, threads: 1 }, run: share, phase, intervalS } satisfies ThreadRequest);
+    const keepIntervals = hooks.intervals?.keep !== false;
+    worker.postMessage({ type: "run", load: { ...load, threads: 1 }, run: share, phase, intervalS, keepIntervals } satisfies ThreadRequest);
     return { worker, reply };
   });
   const stop = () => {

@@ -17,7 +17,6 @@ import type { Tally } from "./tally.ts";
  * Nothing here runs on the hot path: a timer calls `cut` once per interval.
  */
 export class IntervalCutter {
-  readonly intervals: Interval[] = [];
   /** Monotonic µs of the run's start: the zero of `startS`. */
   private startUs = 0;
   private lastCutUs = 0;
@@ -34,7 +33,7 @@ export class IntervalCutter {
     this.startUs = this.lastCutUs = startUs;
   }
 
-  /** Ends the current interval at `nowUs` and returns it (also kept in `intervals`). */
+  /** Ends the current interval at `nowUs` and returns it: the caller keeps it or not. */
   cut(nowUs: number): Interval {
     const tally = this.tally;
     const previous = this.previous;
@@ -71,7 +70,6 @@ export class IntervalCutter {
     }
     Object.assign(previous, { sent: tally.sent, requests: tally.requests, ok: tally.ok, dropped: tally.dropped, retried: tally.retried, errors: { ...tally.errors } });
     this.lastCutUs = nowUs;
-    this.intervals.push(interval);
     return interval;
   }
 }

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hlogHeader, hlogLines } from "../../src/report/hlog.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../../src/stats/histogram.ts";
+import type { Interval } from "../../src/stats/result.ts";
 import { IntervalCutter } from "../../src/stats/intervals.ts";
 import { Tally } from "../../src/stats/tally.ts";
 import { runCli } from "../support/cli.ts";
@@ -17,15 +18,15 @@ const BASE_MS = Date.parse("2026-05-06T07:08:09.000Z");
 const tally = new Tally(Number.NEGATIVE_INFINITY, 1e12);
 const cutter = new IntervalCutter(tally);
 cutter.start(0);
+const intervals: Interval[] = [];
 for (let second = 0; second < 10; second++) {
   for (let i = 0; i < 200; i++) {
     const nowUs = second * 1e6 + i * 5000;
     tally.lag.record(10);
     tally.onResponse(200, nowUs - (second < 3 ? 20_000 : 1000) - i, nowUs - 500, nowUs);
   }
-  cutter.cut((second + 1) * 1e6);
+  intervals.push(cutter.cut((second + 1) * 1e6));
 }
-const intervals = cutter.intervals;
 const log = join(dir, "run.hlog");
 writeFileSync(log, hlogHeader(BASE_MS) + intervals.map((interval) => hlogLines(interval, BASE_MS, BASE_MS)).join(""));
 const expected = (from: number, to: number) => hgrm(mergeHistograms(intervals.slice(from, to).map((i) => decodeHistogram(i.histogram))));

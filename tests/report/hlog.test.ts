@@ -19,6 +19,7 @@ function openIntervals(count: number): Interval[] {
   const tally = new Tally(Number.NEGATIVE_INFINITY, 1e12);
   const cutter = new IntervalCutter(tally);
   cutter.start(0);
+  const intervals: Interval[] = [];
   for (let k = 0; k < count; k++) {
     for (let i = 0; i < 100; i++) {
       const nowUs = k * 1e6 + i * 10_000;
@@ -26,9 +27,9 @@ function openIntervals(count: number): Interval[] {
       tally.lag.record(5 + i);
       tally.onResponse(200, nowUs - (k + 1) * 1000 - i, nowUs - 100 - i, nowUs);
     }
-    cutter.cut((k + 1) * 1e6);
+    intervals.push(cutter.cut((k + 1) * 1e6));
   }
-  return cutter.intervals;
+  return intervals;
 }
 
 function read(text: string): Histogram[] {

@@ -13,6 +13,7 @@ function intervals(): Interval[] {
   const tally = new Tally(Number.NEGATIVE_INFINITY, 1e12);
   const cutter = new IntervalCutter(tally);
   cutter.start(0);
+  const cut: Interval[] = [];
   for (let second = 0; second < 10; second++) {
     for (let i = 0; i < 100; i++) {
       const nowUs = second * 1e6 + i * 10_000;
@@ -20,9 +21,9 @@ function intervals(): Interval[] {
     }
     if (second === 4) for (let i = 0; i < 20; i++) tally.onDrop(second * 1e6);
     if (second === 6) for (let i = 0; i < 5; i++) tally.onRetry(second * 1e6);
-    cutter.cut((second + 1) * 1e6);
+    cut.push(cutter.cut((second + 1) * 1e6));
   }
-  return cutter.intervals;
+  return cut;
 }
 
 function withIntervals(document: ResultDocument): ResultDocument {

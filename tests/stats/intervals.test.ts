@@ -22,6 +22,7 @@ function recordedRun(seed: number) {
   const cutter = new IntervalCutter(tally);
   cutter.start(startUs);
   let nowUs = startUs;
+  const intervals: Interval[] = [];
   for (let second = 1; second <= 10; second++) {
     const cutUs = startUs + second * 1e6 + random() * 2000;
     while (nowUs < cutUs - 500) {
@@ -34,15 +35,14 @@ function recordedRun(seed: number) {
       else tally.onDrop(nowUs);
       if (kind < 0.02) tally.onRetry(nowUs);
     }
-    cutter.cut(cutUs);
+    intervals.push(cutter.cut(cutUs));
   }
-  return { tally, cutter, startUs, endUs: nowUs };
+  return { tally, intervals, startUs, endUs: nowUs };
 }
 
 describe("IntervalCutter", () => {
   test.each([1, 2, 3])("intervals add up exactly to the whole run (seed %d)", (seed) => {
-    const { tally, cutter } = recordedRun(seed);
-    const intervals = cutter.intervals;
+    const { tally, intervals } = recordedRun(seed);
     expect(intervals).toHaveLength(10);
     expect(total(intervals, (i) => i.sent)).toBe(tally.sent);
     expect(total(intervals, (i) => i.requests)).toBe(tally.requests);
@@ -61,8 +61,7 @@ describe("IntervalCutter", () => {
   });
 
   test("intervals tile the run: each starts where the previous ended", () => {
-    const { cutter } = recordedRun(4);
-    const intervals = cutter.intervals;
+    const { intervals } = recordedRun(4);
     expect(intervals[0]!.startS).toBe(0);
     for (let k = 1; k < intervals.length; k++) {
       expect(intervals[k]!.startS).toBeCloseTo(intervals[k - 1]!.startS + intervals[k - 1]!.durationS, 9);
@@ -100,13 +99,13 @@ describe("mergeTimelines", () => {
     const a = recordedRun(5);
     const b = recordedRun(6);
     const merged = mergeTimelines([
-      { startedAtMs: 1_000_000, intervals: a.cutter.intervals },
-      { startedAtMs: 1_000_003, intervals: b.cutter.intervals },
+      { startedAtMs: 1_000_000, intervals: a.intervals },
+      { startedAtMs: 1_000_003, intervals: b.intervals },
     ]);
     expect(merged.startedAtMs).toBe(1_000_000);
     expect(merged.intervals).toHaveLength(10);
     for (let k = 0; k < 10; k++) {
-      const [x, y, m] = [a.cutter.intervals[k]!, b.cutter.intervals[k]!, merged.intervals[k]!];
+      const [x, y, m] = [a.intervals[k]!, b.intervals[k]!, merged.intervals[k]!];
       expect(m.requests).toBe(x.requests + y.requests);
       expect(m.achievedRps).toBeCloseTo(x.achievedRps + y.achievedRps, 9);
       expect(m.histogram).toBe(sumOf([x.histogram, y.histogram]));
@@ -121,18 +120,18 @@ describe("mergeTimelines", () => {
     const a = recordedRun(7);
     const b = recordedRun(8);
     const merged = mergeTimelines([
-      { startedAtMs: 0, intervals: a.cutter.intervals },
-      { startedAtMs: 2_000, intervals: b.cutter.intervals.slice(0, 3) },
+      { startedAtMs: 0, intervals: a.intervals },
+      { startedAtMs: 2_000, intervals: b.intervals.slice(0, 3) },
     ], true);
     expect(merged.intervals).toHaveLength(10);
-    expect(merged.intervals[1]!.requests).toBe(a.cutter.intervals[1]!.requests);
-    expect(merged.intervals[2]!.requests).toBe(a.cutter.intervals[2]!.requests + b.cutter.intervals[0]!.requests);
-    expect(merged.intervals[4]!.requests).toBe(a.cutter.intervals[4]!.requests + b.cutter.intervals[2]!.requests);
-    expect(merged.intervals[5]!.requests).toBe(a.cutter.intervals[5]!.requests);
+    expect(merged.intervals[1]!.requests).toBe(a.intervals[1]!.requests);
+    expect(merged.intervals[2]!.requests).toBe(a.intervals[2]!.requests + b.intervals[0]!.requests);
+    expect(merged.intervals[4]!.requests).toBe(a.intervals[4]!.requests + b.intervals[2]!.requests);
+    expect(merged.intervals[5]!.requests).toBe(a.intervals[5]!.requests);
   });
 
   test("service time is merged only when every member has it", () => {
-    const open = recordedRun(9).cutter.intervals[0]!;
+    const open = recordedRun(9).intervals[0]!;
     const { serviceHistogram: _, ...closedLike } = open;
     const merged = mergeTimelines([
       { startedAtMs: 0, intervals: [open] },
@@ -146,9 +145,9 @@ describe("mergeTimelines", () => {
 describe("merging documents with intervals", () => {
   /** A generator's document: one open run whose intervals are a recorded run's, started at `startMs`. */
   function generator(seed: number, startMs: number): NamedDocument {
-    const { cutter } = recordedRun(seed);
+    const { intervals } = recordedRun(seed);
     const document = openDocument();
-    document.runs = [{ ...document.runs[0]!, startedAt: new Date(startMs).toISOString(), intervals: cutter.intervals }];
+    document.runs = [{ ...document.runs[0]!, startedAt: new Date(startMs).toISOString(), intervals }];
     document.startedAt = new Date(startMs).toISOString();
     return { name: `gen-${seed}.json`, document };
   }
