@@ -2,31 +2,39 @@
  * What recording runs over time costs. Against a spawned `minibench serve` (each on its own core
  * when `taskset` exists):
  *
- * 1. throughput and CPU: closed-loop runs with intervals on (`--interval 1 --hlog`) and off, side by
- *    side, alternating which goes first, `--rounds` times; the median ratios on/off of throughput and
- *    of the client's CPU time per request (the steadier of the two on a shared machine);
- * 2. the cost of one cut, in this process: the time a thread spends ending an interval (moving the
- *    counts out of three recorders and encoding three histograms) — the throughput it takes is at
- *    most that time over the interval's length, whatever the noise of the machine;
- * 3. memory and log size: one open-loop run at `--rps` for `--memory-s` seconds with 1 s intervals,
- *    `--hlog` and `--intervals-json`, the client's RSS sampled from /proc; then the `.hlog` bytes per
- *    interval, real encoded sizes, scaled to an hour.
+ * 1. `throughput`: closed-loop runs with intervals on (`--interval 1 --hlog`) and off, side by side,
+ *    alternating which goes first, `--rounds` times; the median ratios on/off of throughput and of
+ *    the client's CPU time per request (the steadier of the two on a shared machine);
+ * 2. `cut`: the cost of one cut, in this process: the time a thread spends ending an interval (its
+ *    counts copied out of three recorders, summarised and encoded), the first cut of a process
+ *    apart (before any JIT has warmed up) — the throughput it takes is at most that time over the
+ *    interval's length, whatever the noise of the machine;
+ * 3. `memory`: one open-loop run at `--rps` for `--memory-s` seconds with 1 s intervals, `--hlog`,
+ *    `--intervals-json` and the document (`--json`, so the run keeps its intervals), the client's
+ *    RSS sampled from /proc and given at 1, 5 and 10 minutes; then the `.hlog` bytes per interval,
+ *    real encoded sizes, scaled to an hour;
+ * 4. `hour`: a synthetic hour of 1 s intervals written through the real `.hlog` writer, at 5,000 and
+ *    50,000 outcomes a second spread over a wide latency range (0.1–50 ms, the worst case for the
+ *    encoding: many distinct buckets), its size on disk.
  *
- *   bun scripts/bench-intervals.ts                             # ~3 minutes
- *   bun scripts/bench-intervals.ts --memory-s 600 --rps 5000   # the 10-minute memory check
+ *   bun scripts/bench-intervals.ts                                  # ~3 minutes
+ *   bun scripts/bench-intervals.ts --parts memory --memory-s 600    # the 10-minute memory check
  *
  * Traffic goes to 127.0.0.1 only; every run is bounded by its duration.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { TimeOutputs } from "../src/report/time-outputs.ts";
 import { startServeChild } from "../src/server/child.ts";
 import { IntervalCutter } from "../src/stats/intervals.ts";
 import { Tally } from "../src/stats/tally.ts";
-import { integerFlag, tempDir } from "./lib/bench-kit.ts";
+import { integerFlag, listFlag, tempDir } from "./lib/bench-kit.ts";
 
+const PARTS = ["throughput", "cut", "memory", "hour"] as const;
 const { values } = parseArgs({
   options: {
+    parts: { type: "string", default: PARTS.join(",") },
     rounds: { type: "string", default: "5" },
     "closed-s": { type: "string", default: "5" },
     concurrency: { type: "string", default: "50" },
@@ -34,6 +42,7 @@ const { values } = parseArgs({
     "memory-s": { type: "string", default: "60" },
   },
 });
+const parts = listFlag("parts", values.parts!, PARTS);
 const rounds = integerFlag("rounds", values.rounds!, 1);
 const closedS = integerFlag("closed-s", values["closed-s"]!, 1);
 const memoryS = integerFlag("memory-s", values["memory-s"]!, 5);
@@ -64,30 +73,52 @@ async function bench(args: string[], onStart?: (pid: number) => void): Promise<M
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
-/** Milliseconds per cut of an open loop's interval holding `perInterval` outcomes spread over 0.1–50 ms. */
-function cutMs(perInterval: number): number {
+/** A latency drawn log-uniformly from 0.1 to 50 ms, in µs. */
+const wideLatencyUs = () => 100 * 500 ** Math.random();
+
+/** An open loop's tally with `perInterval` outcomes of wide latencies recorded into it (and as many lags). */
+function fill(tally: Tally, k: number, perInterval: number): void {
+  for (let i = 0; i < perInterval; i++) {
+    const latencyUs = wideLatencyUs();
+    tally.onResponse(200, 1e6 * k, 1e6 * k + latencyUs / 3, 1e6 * k + latencyUs);
+    tally.lag.record(Math.random() * 200);
+  }
+}
+
+/** Milliseconds per cut of an open loop's interval holding `perInterval` outcomes: the first cut, and the median of warm ones. */
+function cutMs(perInterval: number): { firstMs: number; warmMs: number } {
   const tally = new Tally(0, 1e15);
   const cutter = new IntervalCutter(tally);
   cutter.start(0);
   const times: number[] = [];
   for (let k = 0; k < 40; k++) {
-    for (let i = 0; i < perInterval; i++) {
-      const latencyUs = 100 * 500 ** Math.random();
-      tally.onResponse(200, 1e6 * k, 1e6 * k + latencyUs / 3, 1e6 * k + latencyUs);
-      tally.lag.record(Math.random() * 200);
-    }
+    fill(tally, k, perInterval);
     const started = performance.now();
     cutter.cut(1e6 * (k + 1));
     times.push(performance.now() - started);
   }
-  return median(times.slice(10));
+  return { firstMs: times[0]!, warmMs: median(times.slice(10)) };
 }
 
-const server = await startServeChild([], pinned(0, [process.execPath, cli]));
-try {
-  // 1. Throughput, on and off side by side.
+/** The bytes an hour of 1 s intervals at `perSecond` outcomes takes in a `.hlog`, written by the real writer. */
+function hourOfHlog(perSecond: number): number {
+  const path = join(tempDir, `hour-${perSecond}.hlog`);
+  const outputs = new TimeOutputs({ hlogPath: path, intervalsJsonPath: null });
+  const tally = new Tally(0, 1e15);
+  const cutter = new IntervalCutter(tally);
+  cutter.start(0);
+  const point = { phase: "open" as const, concurrency: 100, targetRps: perSecond, repeat: 1 };
+  for (let k = 0; k < 3600; k++) {
+    fill(tally, k, perSecond);
+    outputs.add(cutter.cut(1e6 * (k + 1)), point, Date.UTC(2026, 0, 1));
+  }
+  outputs.close();
+  return statSync(path).size;
+}
+
+async function throughput(url: string): Promise<void> {
   const closed = (interval: boolean, round: number) => [
-    "closed", server.url, "-d", String(closedS), "-c", values.concurrency!, "--repeat", "1", "--warmup", "2000",
+    "closed", url, "-d", String(closedS), "-c", values.concurrency!, "--repeat", "1", "--warmup", "2000",
     ...(interval ? ["--interval", "1", "--hlog", join(tempDir, `round-${round}.hlog`)] : []),
   ];
   const rateRatios: number[] = [];
@@ -110,20 +141,29 @@ try {
     `\nmedian on/off over ${rounds} rounds (closed loop, -c ${values.concurrency}, ${closedS} s each): ` +
       `throughput ${median(rateRatios).toFixed(3)}, client CPU per request ${median(cpuRatios).toFixed(3)}\n`,
   );
+}
 
+function cuts(): void {
   for (const perInterval of [1000, 20_000, 200_000]) {
-    const ms = cutMs(perInterval);
-    console.log(`one cut of an interval with ${perInterval} outcomes: ${ms.toFixed(3)} ms → at most ${((ms / 1000) * 100).toFixed(3)}% of a thread at 1 s intervals`);
+    const { firstMs, warmMs } = cutMs(perInterval);
+    console.log(
+      `one cut of an open loop's interval with ${perInterval} outcomes (latency, service, lag): first ${firstMs.toFixed(2)} ms, then ${warmMs.toFixed(3)} ms ` +
+        `→ at most ${((warmMs / 1000) * 100).toFixed(3)}% of a thread at 1 s intervals`,
+    );
   }
   console.log("");
+}
 
-  // 3. Memory over a long open run with every time output on, and the log's size.
+/** RSS at or just after each mark, from samples taken every few seconds. */
+const MARKS_S = [60, 300, 600];
+
+async function memory(url: string): Promise<void> {
   const hlog = join(tempDir, "memory.hlog");
   const samples: { atS: number; rssMb: number }[] = [];
   let sampler: ReturnType<typeof setInterval> | undefined;
   const startedMs = performance.now();
   const open = [
-    "open", server.url, "--rps", values.rps!, "-d", String(memoryS), "-c", "100", "--warmup-sec", "1", "--repeat", "1",
+    "open", url, "--rps", values.rps!, "-d", String(memoryS), "-c", "100", "--warmup-sec", "1", "--repeat", "1",
     "--interval", "1", "--hlog", hlog, "--intervals-json", join(tempDir, "memory.ndjson"),
   ];
   const document = await bench(open, (pid) => {
@@ -133,20 +173,43 @@ try {
       } catch {
         // The client has just exited.
       }
-    }, Math.max(1000, (memoryS * 1000) / 20));
+    }, 5000);
   });
   clearInterval(sampler);
-  console.log(`open loop ${values.rps} req/s for ${memoryS} s, 1 s intervals, --hlog and --intervals-json:\n`);
+  console.log(`open loop ${values.rps} req/s for ${memoryS} s, 1 s intervals, --hlog, --intervals-json and --json:\n`);
+  const shown = [samples[0], ...MARKS_S.map((markS) => samples.find((sample) => sample.atS >= markS)), samples.at(-1)];
   console.log("| t (s) | client RSS (MB) |\n|---:|---:|");
-  for (const sample of samples) console.log(`| ${sample.atS.toFixed(0)} | ${sample.rssMb.toFixed(1)} |`);
+  for (const sample of new Set(shown.filter((s) => s !== undefined))) console.log(`| ${sample!.atS.toFixed(0)} | ${sample!.rssMb.toFixed(1)} |`);
+  const fromMinute = samples.filter((sample) => sample.atS >= 60);
+  if (fromMinute.length > 1) {
+    const rss = fromMinute.map((sample) => sample.rssMb);
+    console.log(`\nfrom 1 min to the end: ${rss[0]!.toFixed(1)} → ${rss.at(-1)!.toFixed(1)} MB (min ${Math.min(...rss).toFixed(1)}, max ${Math.max(...rss).toFixed(1)})`);
+  }
   const text = readFileSync(hlog, "utf8");
   const intervalLines = text.split("\n").filter((line) => line.startsWith("Tag="));
   const intervals = document.runs[0]!.intervals!.length;
   const bytesPerInterval = intervalLines.reduce((sum, line) => sum + line.length + 1, 0) / intervals;
   console.log(
     `\n.hlog: ${statSync(hlog).size} bytes for ${intervals} intervals (${intervalLines.length} lines: latency, service, lag), ` +
-      `${bytesPerInterval.toFixed(0)} bytes per interval → ${((bytesPerInterval * 3600) / 1e6).toFixed(1)} MB per hour of 1 s intervals`,
+      `${bytesPerInterval.toFixed(0)} bytes per interval → ${((bytesPerInterval * 3600) / 1e6).toFixed(1)} MB per hour of 1 s intervals\n`,
   );
-} finally {
-  await server.stop();
+}
+
+function hour(): void {
+  for (const perSecond of [5000, 50_000]) {
+    const bytes = hourOfHlog(perSecond);
+    console.log(`a synthetic hour of 1 s intervals, ${perSecond} outcomes a second over 0.1–50 ms (latency, service, lag): ${(bytes / 1e6).toFixed(1)} MB of .hlog`);
+  }
+}
+
+if (parts.includes("cut")) cuts();
+if (parts.includes("hour")) hour();
+if (parts.includes("throughput") || parts.includes("memory")) {
+  const server = await startServeChild([], pinned(0, [process.execPath, cli]));
+  try {
+    if (parts.includes("throughput")) await throughput(server.url);
+    if (parts.includes("memory")) await memory(server.url);
+  } finally {
+    await server.stop();
+  }
 }

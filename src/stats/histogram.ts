@@ -70,15 +70,20 @@ export interface IntervalCounts {
  * HdrHistogram's own recordValue finds the bucket with a logarithm and two powers, several times
  * the cost. The counts move into the histogram when it is read, exactly as if each value had been
  * recorded there (minimum and maximum included).
+ *
+ * A run recorded in intervals moves its counts out at each cut into `whole`, a plain array added to
+ * in one loop; the histogram is still built once, when it is read after the run, as it is without
+ * intervals, so cutting costs the run no work in hdr-histogram-js.
  */
 export class LatencyRecorder {
   /** Made when first read: a recorder nobody reads (service time in a closed loop) costs only its counts. */
   private target: Histogram | null = null;
   private readonly counts = new Uint32Array(countsIndex(HIGHEST_TRACKABLE_US) + 1);
-  private unflushed = 0;
-  private readonly interval: IntervalCounts = { counts: new Uint32Array(this.counts.length), length: 0, total: 0 };
-  private maxUs = 0;
-  private minNonZeroUs = Number.POSITIVE_INFINITY;
+  private readonly recent = new Extremes();
+  /** Counts of the intervals cut so far that are not in `target` yet; made at the first cut. */
+  private whole: Float64Array | null = null;
+  private readonly wholeExtremes = new Extremes();
+  private interval: IntervalCounts | null = null;
   /** Values that were clamped (negative or NaN → 0, above one hour → one hour) before recording. */
   outOfRangeCount = 0;
 
@@ -91,60 +96,81 @@ export class LatencyRecorder {
       us = us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : 0;
     }
     this.counts[countsIndex(us)]!++;
-    if (us > this.maxUs) this.maxUs = us;
-    if (us < this.minNonZeroUs && us > 0) this.minNonZeroUs = us;
-    this.unflushed++;
+    const recent = this.recent;
+    if (us > recent.maxUs) recent.maxUs = us;
+    if (us < recent.minNonZeroUs && us > 0) recent.minNonZeroUs = us;
+    recent.total++;
   }
 
   /** Everything recorded so far. */
   get histogram(): Histogram {
-    const whole = (this.target ??= createLatencyHistogram());
-    if (this.unflushed > 0) this.flush([whole]);
-    return whole;
+    const target = (this.target ??= createLatencyHistogram());
+    if (this.recent.total > 0) flushInto(target, this.counts, this.recent);
+    if (this.whole !== null && this.wholeExtremes.total > 0) flushInto(target, this.whole, this.wholeExtremes);
+    return target;
   }
 
   /**
    * Ends an interval: the counts recorded since the last cut are copied out (valid until the next
-   * cut) and move into the whole histogram, so a run's intervals add up exactly to its whole. The
-   * copy is one block move; the caller reads the interval from it without building a histogram.
+   * cut) and added to the run's whole, so a run's intervals add up exactly to it. The caller reads
+   * the interval from the copy without building a histogram.
    *
    * No second buffer is needed to keep recording during the cut: a thread runs one callback at a
    * time, so nothing is recorded between the first and the last count moved.
    */
   cut(): IntervalCounts {
-    const interval = this.interval;
-    interval.length = this.unflushed > 0 ? countsIndex(this.maxUs) + 1 : 0;
-    interval.total = this.unflushed;
-    interval.counts.set(this.counts.subarray(0, interval.length));
-    const whole = (this.target ??= createLatencyHistogram());
-    if (this.unflushed > 0) this.flush([whole]);
+    const { counts, recent } = this;
+    const interval = (this.interval ??= { counts: new Uint32Array(counts.length), length: 0, total: 0 });
+    const whole = (this.whole ??= new Float64Array(counts.length));
+    const length = recent.total > 0 ? countsIndex(recent.maxUs) + 1 : 0;
+    interval.counts.set(counts.subarray(0, length));
+    interval.length = length;
+    interval.total = recent.total;
+    for (let index = 0; index < length; index++) whole[index]! += counts[index]!;
+    counts.fill(0, 0, length);
+    this.wholeExtremes.add(recent);
+    recent.clear();
     return interval;
   }
+}
 
-  private flush(targets: readonly Histogram[]): void {
-    const counts = this.counts;
-    // Nothing lies above the largest value since the last flush: the scan stops there.
-    const maxIndex = countsIndex(this.maxUs);
-    const minIndex = this.minNonZeroUs === Number.POSITIVE_INFINITY ? -1 : countsIndex(this.minNonZeroUs);
-    for (let index = 0; index <= maxIndex; index++) {
-      const count = counts[index]!;
-      if (count === 0) continue;
-      counts[index] = 0;
-      // Any value of a sub-bucket lands at its index; the exact extremes keep min and max exact.
-      for (const target of targets) {
-        if (index === minIndex && index === maxIndex) {
-          target.recordValueWithCount(this.minNonZeroUs, 1);
-          target.recordValueWithCount(this.maxUs, count - 1);
-        } else {
-          const valueUs = index === maxIndex ? this.maxUs : index === minIndex ? this.minNonZeroUs : valueAtIndex(index);
-          target.recordValueWithCount(valueUs, count);
-        }
-      }
-    }
-    this.unflushed = 0;
+/** What a block of counts holds beyond the counts: how many, and its exact extremes. */
+class Extremes {
+  total = 0;
+  maxUs = 0;
+  minNonZeroUs = Number.POSITIVE_INFINITY;
+
+  add(other: Extremes): void {
+    this.total += other.total;
+    if (other.maxUs > this.maxUs) this.maxUs = other.maxUs;
+    if (other.minNonZeroUs < this.minNonZeroUs) this.minNonZeroUs = other.minNonZeroUs;
+  }
+
+  clear(): void {
+    this.total = 0;
     this.maxUs = 0;
     this.minNonZeroUs = Number.POSITIVE_INFINITY;
   }
+}
+
+/** Moves `counts` (cleared on the way) into `target`, each at its sub-bucket; the exact extremes keep min and max exact. */
+function flushInto(target: Histogram, counts: Uint32Array | Float64Array, extremes: Extremes): void {
+  const { maxUs, minNonZeroUs } = extremes;
+  // Nothing lies above the largest value: the scan stops there.
+  const maxIndex = countsIndex(maxUs);
+  const minIndex = minNonZeroUs === Number.POSITIVE_INFINITY ? -1 : countsIndex(minNonZeroUs);
+  for (let index = 0; index <= maxIndex; index++) {
+    const count = counts[index]!;
+    if (count === 0) continue;
+    counts[index] = 0;
+    if (index === minIndex && index === maxIndex) {
+      target.recordValueWithCount(minNonZeroUs, 1);
+      target.recordValueWithCount(maxUs, count - 1);
+    } else {
+      target.recordValueWithCount(index === maxIndex ? maxUs : index === minIndex ? minNonZeroUs : valueAtIndex(index), count);
+    }
+  }
+  extremes.clear();
 }
 
 /** HdrHistogram V2 compressed base64 — the interchange format other HdrHistogram tools read. */

@@ -3,7 +3,7 @@
  * (threads, machines) added into one timeline. Every count and every histogram value of a run lands
  * in exactly one of its intervals, so the intervals add up to the whole run exactly.
  */
-import { decodeHistogram, encodeHistogram, mergeHistograms, valuesAtPercentiles } from "./histogram.ts";
+import { decodeHistogram, encodeHistogram, LatencyRecorder, mergeHistograms, valuesAtPercentiles } from "./histogram.ts";
 import { countsLatencyMs, encodeCounts } from "./interval-counts.ts";
 import type { Histogram } from "./histogram.ts";
 import { ERROR_KINDS } from "./result.ts";
@@ -24,8 +24,7 @@ export class IntervalCutter {
   private readonly previousStatuses = new Uint32Array(1000);
 
   constructor(private readonly tally: Tally) {
-    // zlib's first deflate sets itself up for milliseconds: paid here, before the run's clock starts.
-    encodeCounts({ counts: new Uint32Array(1), length: 0, total: 0 });
+    warmUp();
   }
 
   /** Apart from the constructor, so that the allocations happen before the clock starts. */
@@ -72,6 +71,24 @@ export class IntervalCutter {
     this.lastCutUs = nowUs;
     return interval;
   }
+}
+
+let warm = false;
+
+/**
+ * One cut of made-up counts, once per thread. A cut runs once a second, too rarely for the JIT to
+ * compile it by itself, and zlib sets itself up on its first deflate: the first real cut of a run
+ * would take several milliseconds of the load thread, interpreted. Paid here instead, before the
+ * run's clock starts.
+ */
+function warmUp(): void {
+  if (warm) return;
+  warm = true;
+  const recorder = new LatencyRecorder();
+  for (let us = 1; us < 100_000; us = Math.ceil(us * 1.01)) recorder.record(us);
+  const counts = recorder.cut();
+  countsLatencyMs(counts);
+  encodeCounts(counts);
 }
 
 /** `latencyMs` of the summaries, computed in one pass: the same numbers, at a fraction of the cost every interval. */
