@@ -1,6 +1,7 @@
 /**
- * The HTML report: one self-contained file (inline CSS, inline SVG, no script, nothing fetched),
- * so it can be mailed, archived and opened years later, offline.
+ * The HTML report: one self-contained file (inline CSS, inline SVG, nothing fetched), so it can be
+ * mailed, archived and opened years later, offline. Its one script, uPlot embedded with the charts
+ * over time, only makes those interactive: without it every chart is still there, as SVG.
  *
  * Curves are drawn from the histograms — the real data — not from the handful of percentiles in
  * the summaries; tables show the summaries (medians across repeats), as the terminal does.
@@ -18,11 +19,12 @@ import { verdictLines } from "./table.ts";
 import { formatCount, formatMs } from "../units.ts";
 import { capacityFigure } from "./capacity-chart.ts";
 import { compact, esc, lineChart } from "./svg-chart.ts";
-import { timeFigures } from "./time-chart.ts";
+import { timeChartAssets, timeChartDataBlock, timeFigures, type TimeFigure } from "./time-chart.ts";
 import type { Axis, Chart, Guide, Mark, Point, Series, Tick } from "./svg-chart.ts";
 
 export function renderHtmlReport(document: ResultDocument): string {
-  const body = [header(document), keyFigures(document), charts(document), tables(document), footer(document)].join("\n");
+  const overTime = timeFigures(document, (group) => pointName(group, document));
+  const body = [header(document), keyFigures(document), charts(document, overTime), tables(document), footer(document)].join("\n");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -35,6 +37,7 @@ export function renderHtmlReport(document: ResultDocument): string {
 <main>
 ${body}
 </main>
+${overTime.length > 0 ? timeChartAssets() : ""}
 </body>
 </html>
 `;
@@ -177,7 +180,7 @@ function footer(document: ResultDocument): string {
 export const PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#475569", "#ea580c"];
 const colour = (i: number) => PALETTE[i % PALETTE.length]!;
 
-function charts(document: ResultDocument): string {
+function charts(document: ResultDocument, overTime: readonly TimeFigure[]): string {
   const { groups } = document.summary;
   const figures: string[] = [];
   const sweepGroups = sortedBy(groups.filter((g) => g.phase === "sweep"), (g) => g.concurrency);
@@ -192,7 +195,7 @@ function charts(document: ResultDocument): string {
   if (curveGroups.length > 0) figures.push(percentileChart(document, curveGroups));
   if (sweepGroups.length >= 2) figures.push(...sweepCharts(document, sweepGroups));
   if (openGroups.length >= 2) figures.push(...offeredLoadCharts(document, openGroups));
-  for (const time of timeFigures(document, (group) => pointName(group, document))) figures.push(figure(time.title, time.caption, false, time.chart));
+  for (const time of overTime) figures.push(timeFigure(time));
   if (figures.length === 0) return "";
   return `<section><h2>Charts</h2><div class="charts">${figures.join("\n")}</div></section>`;
 }
@@ -347,6 +350,11 @@ function thinned(ticks: Tick[]): Tick[] {
 
 export function figure(title: string, caption: string, wide: boolean, chart: Chart): string {
   return `<figure${wide ? ' class="wide"' : ""}><figcaption><h3>${esc(title)}</h3><p>${esc(caption)}</p></figcaption>${lineChart(chart)}</figure>`;
+}
+
+/** A chart over time: the SVG, and its data for the interactive chart that replaces it where scripts run. */
+function timeFigure({ title, caption, chart }: TimeFigure): string {
+  return `<figure data-time-chart><figcaption><h3>${esc(title)}</h3><p>${esc(caption)}</p></figcaption>${lineChart(chart)}${timeChartDataBlock(chart)}</figure>`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -133,6 +133,15 @@ test("bench --serve: the binary starts itself as the target", async () => {
   expect(JSON.parse(stdout).runs[0].ok).toBe(200);
 });
 
+test("--report with intervals: uPlot is embedded in the page from inside the binary", async () => {
+  const report = join(elsewhere, "over-time.html");
+  const { code } = await run(["bench", "closed", url, "-d", "1", "-c", "2", "--warmup", "0", "--repeat", "1", "--interval", "0.25", "--report", report, "--quiet"]);
+  expect(code).toBe(0);
+  const html = readFileSync(report, "utf8");
+  expect(html).toContain("var uPlot=function");
+  expect(html.match(/class="time-chart-data"/g)).toHaveLength(2);
+});
+
 test("serve --workers 2: a second listener in a Worker on Linux (elsewhere it falls back to 1)", async () => {
   const cluster = await serve(["--workers", "2"]);
   try {

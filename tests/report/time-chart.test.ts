@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { renderHtmlReport } from "../../src/report/html.ts";
-import { timeFigures } from "../../src/report/time-chart.ts";
+import { timeChartData, timeChartDataBlock, timeFigures, type TimeChartData } from "../../src/report/time-chart.ts";
 import { IntervalCutter } from "../../src/stats/intervals.ts";
 import type { ResultDocument } from "../../src/stats/document.ts";
 import type { Interval } from "../../src/stats/result.ts";
@@ -49,14 +49,53 @@ test("an open point: latency and rate over time, its repeats at their real start
   expect(figures[0]!.caption).toContain("each 1 s interval");
 });
 
-test("the report draws them as SVG figures; without intervals it has none", () => {
+test("the report draws them as SVG figures, each with its data for uPlot, embedded once; without intervals it has none", () => {
   const html = renderHtmlReport(withIntervals(closedDocument()));
   expect(html).toContain("<h3>Latency over time · c=20</h3>");
   expect(html).toContain("<h3>Rate over time · c=20</h3>");
-  expect(html).not.toContain("<script");
-  // Values on hover, without a script: a <title> per interval.
+  // Values on hover without a script too: a <title> per interval.
   expect(html).toContain("<title>4.5 s: max 900 ms</title>");
+  // uPlot inline, once, with its licence; nothing fetched.
+  expect(html.split("var uPlot=function").length).toBe(2);
+  expect(html).toContain("Copyright (c) 2022 Leon Sorokin");
+  expect(html).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*\shref=/);
+  const blocks = [...html.matchAll(/<script type="application\/json" class="time-chart-data">(.*?)<\/script>/g)].map((m) => JSON.parse(m[1]!) as TimeChartData);
+  expect(blocks.map((b) => b.yLabel)).toEqual(["latency (ms)", "req/s"]);
+  const [latency, rate] = blocks;
+  expect(latency!.yLog).toBe(true);
+  // Two repeats of ten intervals.
+  expect(latency!.x).toHaveLength(20);
+  expect(latency!.series.map((s) => s.label)).toEqual(["max", "p99", "p50"]);
+  expect(latency!.series[0]!.values[4]).toBeCloseTo(900, -1);
+  expect(rate!.series.map((s) => [s.label, s.values.length])).toEqual([["achieved", 20], ["dropped", 20], ["retried", 20]]);
   expect(renderHtmlReport(closedDocument())).not.toContain("over time");
+  expect(renderHtmlReport(closedDocument())).not.toContain("<script");
+});
+
+test("series are put on the x values they share, null where one has no point", () => {
+  const data = timeChartData({
+    width: 100,
+    height: 100,
+    x: { label: "time (s)" },
+    y: { label: "latency (ms)", log: true },
+    series: [
+      { label: "a", color: "#000", points: [{ x: 0.5, y: 1 }, { x: 2.5, y: 3 }] },
+      { label: "b", color: "#111", dashed: true, points: [{ x: 1.5, y: 2 }, { x: 2.5, y: 4 }] },
+    ],
+    guides: [{ axis: "x", value: 2, label: "stage 2" }, { axis: "y", value: 1, label: "slo" }],
+  });
+  expect(data.x).toEqual([0.5, 1.5, 2.5]);
+  expect(data.series).toEqual([
+    { label: "a", color: "#000", dashed: false, values: [1, null, 3] },
+    { label: "b", color: "#111", dashed: true, values: [null, 2, 4] },
+  ]);
+  expect(data.guides).toEqual([{ x: 2, label: "stage 2" }]);
+});
+
+test("text from the document cannot end the data block", () => {
+  const html = timeChartDataBlock({ width: 1, height: 1, x: { label: "</script><b>" }, y: { label: "y" }, series: [] });
+  expect(html.match(/<\/script>/g)).toHaveLength(1);
+  expect(JSON.parse(html.slice(html.indexOf(">") + 1, html.lastIndexOf("<"))).xLabel).toBe("</script><b>");
 });
 
 test("a run in stages: a guide at each stage and the target along the ramps", () => {
