@@ -14,8 +14,9 @@
  *    RSS sampled from /proc and given at 1, 5 and 10 minutes; then the `.hlog` bytes per interval,
  *    real encoded sizes, scaled to an hour;
  * 4. `hour`: a synthetic hour of 1 s intervals written through the real `.hlog` writer, at 5,000 and
- *    50,000 outcomes a second spread over a wide latency range (0.1–50 ms, the worst case for the
- *    encoding: many distinct buckets), its size on disk.
+ *    50,000 outcomes a second, its size on disk; latencies either spread evenly over a wide range
+ *    (log-uniform 0.1–50 ms: the worst case for the encoding, many distinct buckets each time) or
+ *    as a loopback run has them (log-normal around 0.5 ms, a tail to a few ms).
  *
  *   bun scripts/bench-intervals.ts                                  # ~3 minutes
  *   bun scripts/bench-intervals.ts --parts memory --memory-s 600    # the 10-minute memory check
@@ -73,13 +74,18 @@ async function bench(args: string[], onStart?: (pid: number) => void): Promise<M
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
-/** A latency drawn log-uniformly from 0.1 to 50 ms, in µs. */
-const wideLatencyUs = () => 100 * 500 ** Math.random();
+/** Latencies in µs: log-uniform over 0.1–50 ms, or log-normal around 0.5 ms (σ 0.6: 90% within 0.19–1.3 ms). */
+const SPREADS = {
+  wide: () => 100 * 500 ** Math.random(),
+  loopback: () => 500 * Math.exp(0.6 * Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random())),
+};
+type Spread = keyof typeof SPREADS;
 
-/** An open loop's tally with `perInterval` outcomes of wide latencies recorded into it (and as many lags). */
-function fill(tally: Tally, k: number, perInterval: number): void {
+/** An open loop's tally with `perInterval` outcomes recorded into it (and as many lags). */
+function fill(tally: Tally, k: number, perInterval: number, spread: Spread = "wide"): void {
+  const draw = SPREADS[spread];
   for (let i = 0; i < perInterval; i++) {
-    const latencyUs = wideLatencyUs();
+    const latencyUs = draw();
     tally.onResponse(200, 1e6 * k, 1e6 * k + latencyUs / 3, 1e6 * k + latencyUs);
     tally.lag.record(Math.random() * 200);
   }
@@ -101,15 +107,15 @@ function cutMs(perInterval: number): { firstMs: number; warmMs: number } {
 }
 
 /** The bytes an hour of 1 s intervals at `perSecond` outcomes takes in a `.hlog`, written by the real writer. */
-function hourOfHlog(perSecond: number): number {
-  const path = join(tempDir, `hour-${perSecond}.hlog`);
+function hourOfHlog(perSecond: number, spread: Spread): number {
+  const path = join(tempDir, `hour-${perSecond}-${spread}.hlog`);
   const outputs = new TimeOutputs({ hlogPath: path, intervalsJsonPath: null });
   const tally = new Tally(0, 1e15);
   const cutter = new IntervalCutter(tally);
   cutter.start(0);
   const point = { phase: "open" as const, concurrency: 100, targetRps: perSecond, repeat: 1 };
   for (let k = 0; k < 3600; k++) {
-    fill(tally, k, perSecond);
+    fill(tally, k, perSecond, spread);
     outputs.add(cutter.cut(1e6 * (k + 1)), point, Date.UTC(2026, 0, 1));
   }
   outputs.close();
@@ -196,10 +202,11 @@ async function memory(url: string): Promise<void> {
 }
 
 function hour(): void {
-  for (const perSecond of [5000, 50_000]) {
-    const bytes = hourOfHlog(perSecond);
-    console.log(`a synthetic hour of 1 s intervals, ${perSecond} outcomes a second over 0.1–50 ms (latency, service, lag): ${(bytes / 1e6).toFixed(1)} MB of .hlog`);
+  console.log("a synthetic hour of 1 s intervals through the .hlog writer (latency, service, lag):\n\n| outcomes/s | latencies | .hlog (MB) |\n|---:|---|---:|");
+  for (const spread of ["loopback", "wide"] as const) {
+    for (const perSecond of [5000, 50_000]) console.log(`| ${perSecond} | ${spread} | ${(hourOfHlog(perSecond, spread) / 1e6).toFixed(1)} |`);
   }
+  console.log("");
 }
 
 if (parts.includes("cut")) cuts();
