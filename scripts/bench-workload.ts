@@ -103,7 +103,7 @@ async function loader(): Promise<void> {
 /** The child: load, build, report wall time and the process's peak resident memory. */
 async function loadOnly(file: string): Promise<void> {
   const start = performance.now();
-  const source = await loadTargetsSource(file);
+  const source = loadTargetsSource(file);
   const builder = new PoolBuilder(true, undefined, Bun.file(file).size);
   readTargets(source, null, NO_DEFAULTS, (spec) => builder.add(spec));
   const pool = builder.build();

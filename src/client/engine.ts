@@ -1,8 +1,10 @@
 import type { ErrorKind } from "../stats/result.ts";
+import type { ResponseChecks } from "../workload/checks.ts";
+import type { PoolSource } from "../workload/workload.ts";
 import { nowUs } from "./clock.ts";
 import { outOfFiles } from "./fd-limit.ts";
-import { PARSE_ERROR, ResponseParser, type ResponseSink } from "./response-parser.ts";
-import { Tally } from "../stats/tally.ts";
+import { PARSE_ERROR, ResponseParser, type ResponseInspector, type ResponseSink } from "./response-parser.ts";
+import { BY_STATUS, FAILED_CHECK, PASSED, Tally } from "../stats/tally.ts";
 import type { Target } from "./target.ts";
 import type { Dialer, DialFailure, Transport, TransportHandler, TransportSocket } from "./transport.ts";
 
@@ -23,6 +25,18 @@ import type { Dialer, DialFailure, Transport, TransportHandler, TransportSocket 
  * responses) are sent once more on a new connection if their method is idempotent, as browsers
  * and HTTP libraries do (RFC 9112 §9.3.1), and counted as `retried`, not as the server's errors.
  * A request that fails again, or on a connection opened for it, is an error.
+ *
+ * Requests come from one of two sources. One fixed request, encoded once (`target.request`),
+ * written n at a time from a buffer that holds it `pipeline` times. Or a request pool
+ * (`source`): per send the picker chooses a target, whose index the slot keeps; its placeholders
+ * are filled just before its bytes are written, straight from the pool's buffer. The pool's
+ * bytes are shared and filled again for the next send of the same target, so a write the kernel
+ * took only in part keeps a copy of its tail. A request sent again after a lost connection is the
+ * same target, filled again: its `{{seq}}` and random values are new ones. When an `once` picker
+ * has no more targets, `exhausted` is set and send() refuses: the run ends once all are answered.
+ *
+ * Response checks (`checks`) are run on what the parser shows each connection: the status, the
+ * fields, and the body's content only when a check needs it.
  */
 
 export interface EngineOptions {
@@ -33,6 +47,9 @@ export interface EngineOptions {
   timeoutMs: number;
   /** How bytes reach the target (see choose-transport.ts). */
   transport: Transport;
+  /** A request pool to send instead of `target.request`. */
+  source?: PoolSource | null;
+  checks?: ResponseChecks | null;
 }
 
 type ClientSocket = TransportSocket<Connection>;
@@ -48,7 +65,7 @@ const DISCONNECTED = 0;
 const CONNECTING = 1;
 const OPEN = 2;
 
-class Connection implements ResponseSink {
+class Connection implements ResponseSink, ResponseInspector {
   state = DISCONNECTED;
   socket: ClientSocket | null = null;
   readonly parser: ResponseParser;
@@ -71,6 +88,11 @@ class Connection implements ResponseSink {
   openedForRequests = false;
   /** Per slot: the request is already on its second connection, and will not be sent a third time. */
   readonly retried: Uint8Array;
+  /** Per slot: the pool's target it carries. */
+  readonly targetOf: Int32Array;
+  /** The response being read: bits of the header checks its fields met, and how much of the body needle its body has shown. */
+  headerMask = 0;
+  bodyState = 0;
 
   constructor(
     readonly engine: Engine,
@@ -81,11 +103,43 @@ class Connection implements ResponseSink {
     this.intendedUs = new Float64Array(pipeline);
     this.sentUs = new Float64Array(pipeline);
     this.retried = new Uint8Array(pipeline);
+    this.targetOf = new Int32Array(pipeline);
+    const checks = engine.options.checks;
+    if (checks?.any) {
+      const longestField = Math.max(0, ...checks.headers.map((header) => header.name.length + header.value.length));
+      // Room for some whitespace around a value too: a field longer than this can match no expectation.
+      this.parser.watch(this, checks.headers.length > 0, checks.body !== null, longestField + 64);
+    }
   }
 
   onResponse(status: number, keepAlive: boolean): void {
     if (this.detached) return;
     this.engine.responded(this, status, keepAlive);
+  }
+
+  startHead(): void {
+    this.headerMask = 0;
+    this.bodyState = 0;
+  }
+
+  field(bytes: Uint8Array, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number): void {
+    this.headerMask |= this.engine.options.checks!.matchField(bytes, nameFrom, nameTo, valueFrom, valueTo);
+  }
+
+  content(bytes: Uint8Array, from: number, to: number): void {
+    this.bodyState = this.engine.options.checks!.body!.advance(this.bodyState, bytes, from, to);
+  }
+
+  /** The oldest request is done: its slot is freed. Returns the slot. */
+  shift(): number {
+    const i = this.head;
+    this.head = (i + 1) % this.intendedUs.length;
+    this.inFlight--;
+    this.retried[i] = 0;
+    // The parser reads the next response as one to a HEAD request or not, by its target.
+    const source = this.engine.source;
+    if (source !== null && this.inFlight > 0) this.parser.headRequests = source.pool.head[this.targetOf[this.head]!] === 1;
+    return i;
   }
 }
 
@@ -100,6 +154,16 @@ export class Engine {
   private readonly free: Connection[] = [];
   /** `batches[n]` is the request repeated n times, so n requests to one connection are one write, with no view made per write. */
   private readonly batches: Uint8Array[] = [];
+  readonly source: PoolSource | null;
+  /** The pool's bytes as a Buffer, copied from without a view per request. */
+  private readonly poolBytes: Buffer | null;
+  /** Pool requests pipelined to one connection, gathered into one write. */
+  private gathered = new Uint8Array(0);
+  private readonly checks: ResponseChecks | null;
+  /** A response's verdict when it passed every check: with `--expect-status` the status set, not the status class, decides. */
+  private readonly passedVerdict: number;
+  /** An `once` source has no more targets: nothing more will be sent. */
+  exhausted = false;
   private connecting = 0;
   /** Slots freed by the event being handled, not yet announced to the scheduler. */
   private freed = 0;
@@ -112,12 +176,17 @@ export class Engine {
   /** The address connections go to: the first of the transport's that took one, chosen by open(). */
   private address: unknown = null;
   /** RFC 9110 §9.2.2: only an idempotent request may be sent again after its connection was lost. */
-  private readonly retryable: boolean;
+  private readonly fixedRetryable: boolean;
   /** Told of each connection attempt's outcome while `open()` waits. */
   private onSettled: ((error: string | null) => void) | null = null;
 
   constructor(options: EngineOptions) {
     this.options = options;
+    this.source = options.source ?? null;
+    this.checks = options.checks?.any ? options.checks : null;
+    this.passedVerdict = this.checks?.status ? PASSED : BY_STATUS;
+    const pool = this.source?.pool;
+    this.poolBytes = pool ? Buffer.from(pool.bytes.buffer, pool.bytes.byteOffset, pool.bytes.byteLength) : null;
     const request = options.target.request;
     const requests = new Uint8Array(request.length * options.pipeline);
     for (let i = 0; i < options.pipeline; i++) requests.set(request, i * request.length);
@@ -128,7 +197,7 @@ export class Engine {
       for (let k = 0; k < options.pipeline; k++) this.free.push(connection);
     }
     this.dialer = options.transport.dialer(this.transportHandler());
-    this.retryable = options.target.idempotent;
+    this.fixedRetryable = options.target.idempotent;
     // One sweep for every request timeout: a tick of a tenth of the timeout keeps it within ~10%.
     const tickMs = Math.min(250, Math.max(5, options.timeoutMs / 10));
     this.sweep = setInterval(() => this.expireTimeouts(), tickMs);
@@ -185,13 +254,23 @@ export class Engine {
 
   /** Sends one request meant to go at `intendedUs` (now, if omitted). Returns false when no slot is free. */
   send(intendedUs?: number): boolean {
-    const connection = this.free.pop();
-    if (connection === undefined) return false;
+    if (this.free.length === 0) return false;
+    let target = -1;
+    if (this.source !== null) {
+      target = this.source.picker.next();
+      if (target < 0) {
+        this.exhausted = true;
+        return false;
+      }
+    }
+    const connection = this.free.pop()!;
     const sentUs = nowUs();
     intendedUs ??= sentUs;
     const slot = (connection.head + connection.inFlight) % connection.intendedUs.length;
     connection.intendedUs[slot] = intendedUs;
     connection.sentUs[slot] = sentUs;
+    connection.targetOf[slot] = target;
+    if (target >= 0 && connection.inFlight === 0) connection.parser.headRequests = this.source!.pool.head[target] === 1;
     connection.inFlight++;
     connection.unsent++;
     this.tally.onSend(intendedUs, sentUs);
@@ -222,12 +301,18 @@ export class Engine {
     // A response nobody asked for cannot be matched to a request; the next read will show what is wrong.
     if (connection.inFlight === 0) return;
     const now = nowUs();
-    const i = connection.head;
-    connection.head = (i + 1) % connection.intendedUs.length;
-    connection.inFlight--;
-    connection.retried[i] = 0;
+    const group = this.source === null ? -1 : this.source.pool.groupOf[connection.targetOf[connection.head]!]!;
+    const i = connection.shift();
     connection.openedForRequests = false;
-    this.tally.onResponse(status, connection.intendedUs[i]!, connection.sentUs[i]!, now);
+    if (this.checks === null) {
+      this.tally.onResponse(status, connection.intendedUs[i]!, connection.sentUs[i]!, now, BY_STATUS, group);
+    } else {
+      const failures = this.checks.failures(status, connection.bodyState, connection.headerMask);
+      this.tally.onChecks(failures, connection.intendedUs[i]!);
+      // Without --expect-status a 4xx or 5xx stays a status error, whatever the other checks say.
+      const verdict = failures === 0 ? this.passedVerdict : this.passedVerdict === PASSED || status < 400 ? FAILED_CHECK : BY_STATUS;
+      this.tally.onResponse(status, connection.intendedUs[i]!, connection.sentUs[i]!, now, verdict, group);
+    }
     // Without keep-alive we asked for the close ourselves, whether or not the server says it will.
     if (!keepAlive || !this.options.keepAlive) {
       // Requests pipelined behind a response that closes the connection will never be answered.
@@ -312,7 +397,7 @@ export class Engine {
         if (connection.socket !== socket || connection.pending === null) return;
         const pending = connection.pending;
         connection.pending = null;
-        engine.write(connection, pending);
+        engine.write(connection, pending, 0, pending.length);
       },
       close(socket: ClientSocket, error?: Error) {
         const connection = socket.data;
@@ -351,7 +436,7 @@ export class Engine {
    */
   private lost(connection: Connection, kind: ErrorKind, unanswered: boolean): void {
     if (connection.inFlight === 0) return;
-    if (!unanswered || connection.openedForRequests || !this.retryable || this.closed || this.anyRetried(connection)) {
+    if (!unanswered || connection.openedForRequests || !this.retryable(connection) || this.closed || this.anyRetried(connection)) {
       this.failInFlight(connection, kind, nowUs());
       return;
     }
@@ -364,6 +449,16 @@ export class Engine {
     connection.unsent = connection.inFlight;
     connection.state = CONNECTING;
     this.connect(connection);
+  }
+
+  /** Whether every request in flight on the connection may be sent again. */
+  private retryable(connection: Connection): boolean {
+    if (this.source === null) return this.fixedRetryable;
+    const idempotent = this.source.pool.idempotent;
+    for (let k = 0; k < connection.inFlight; k++) {
+      if (idempotent[connection.targetOf[(connection.head + k) % connection.targetOf.length]!] !== 1) return false;
+    }
+    return true;
   }
 
   private anyRetried(connection: Connection): boolean {
@@ -384,12 +479,10 @@ export class Engine {
   }
 
   private failOldest(connection: Connection, kind: ErrorKind, now: number): void {
-    const i = connection.head;
-    connection.head = (i + 1) % connection.intendedUs.length;
-    connection.inFlight--;
+    const group = this.source === null ? -1 : this.source.pool.groupOf[connection.targetOf[connection.head]!]!;
+    const i = connection.shift();
     connection.unsent = Math.min(connection.unsent, connection.inFlight);
-    connection.retried[i] = 0;
-    this.tally.onError(kind, connection.intendedUs[i]!, now);
+    this.tally.onError(kind, connection.intendedUs[i]!, now, group);
     this.free.push(connection);
     this.freed++;
   }
@@ -426,18 +519,55 @@ export class Engine {
   private writeUnsent(connection: Connection): void {
     const n = connection.unsent;
     connection.unsent = 0;
-    this.write(connection, this.batches[n]!);
+    if (this.source === null) {
+      const batch = this.batches[n]!;
+      this.write(connection, batch, 0, batch.length);
+    } else {
+      this.writePooled(connection, n);
+    }
   }
 
-  private write(connection: Connection, bytes: Uint8Array): void {
+  /**
+   * The last `n` requests in flight on the connection, from the pool: each filled just before it
+   * is written. One goes straight from the pool's buffer; several are gathered into one write.
+   */
+  private writePooled(connection: Connection, n: number): void {
+    const { pool, patcher } = this.source!;
+    const { offsets } = pool;
+    const { targetOf, head, inFlight } = connection;
+    const first = head + inFlight - n;
+    if (n === 1) {
+      const target = targetOf[first % targetOf.length]!;
+      patcher.patch(target);
+      this.write(connection, pool.bytes, offsets[target]!, offsets[target + 1]! - offsets[target]!);
+      return;
+    }
+    let length = 0;
+    for (let k = 0; k < n; k++) {
+      const target = targetOf[(first + k) % targetOf.length]!;
+      length += offsets[target + 1]! - offsets[target]!;
+    }
+    if (this.gathered.length < length) this.gathered = new Uint8Array(Math.max(length, 2 * this.gathered.length));
+    let at = 0;
+    for (let k = 0; k < n; k++) {
+      const target = targetOf[(first + k) % targetOf.length]!;
+      patcher.patch(target);
+      at += this.poolBytes!.copy(this.gathered, at, offsets[target]!, offsets[target + 1]!);
+    }
+    this.write(connection, this.gathered, 0, length);
+  }
+
+  /** Writes bytes[offset, offset + length); what the kernel does not take now is copied, to go on `drain`. */
+  private write(connection: Connection, bytes: Uint8Array, offset: number, length: number): void {
     const socket = connection.socket;
     if (socket === null) return;
     if (connection.pending !== null) {
-      connection.pending = Buffer.concat([connection.pending, bytes]);
+      connection.pending = Buffer.concat([connection.pending, bytes.subarray(offset, offset + length)]);
       return;
     }
-    const written = socket.write(bytes);
-    if (written >= 0 && written < bytes.length) connection.pending = bytes.subarray(written);
+    const written = socket.write(bytes, offset, length);
+    // A copy: the bytes may be a pool's, filled again for the next send of the same target.
+    if (written >= 0 && written < length) connection.pending = bytes.slice(offset + written, offset + length);
   }
 
   private expireTimeouts(): void {

@@ -118,8 +118,8 @@ export class EpollSocket<T> {
   ) {}
 
   /** Bytes the kernel took (drain follows when not all), or -1 when the socket failed or is gone. */
-  write(bytes: Uint8Array): number {
-    return this.layer.write(this, bytes);
+  write(bytes: Uint8Array, offset: number, length: number): number {
+    return this.layer.write(this, bytes, offset, length);
   }
 
   end(): void {
@@ -207,10 +207,10 @@ export class Epoll {
     if (!this.running) void this.run();
   }
 
-  write(socket: EpollSocket<unknown>, bytes: Uint8Array): number {
+  write(socket: EpollSocket<unknown>, bytes: Uint8Array, offset: number, length: number): number {
     if (this.sockets[socket.fd] !== socket) return -1;
-    const written = bytes.length === 0 ? 0 : this.c.send(socket.fd, this.ffi.ptr(bytes), bytes.length, MSG_NOSIGNAL);
-    if (written === bytes.length) return written;
+    const written = length === 0 ? 0 : this.c.send(socket.fd, this.ffi.ptr(bytes, offset), length, MSG_NOSIGNAL);
+    if (written === length) return written;
     // Any other failure also shows as an error or hang-up event, which closes the socket.
     if (written < 0) {
       const errno = this.errno();

@@ -19,12 +19,23 @@
  */
 
 import { CR, LF, SP, HTAB, COLON, SEMICOLON, COMMA, TCHAR, FIELD_TEXT, DQUOTE, BACKSLASH, EQUALS, QDTEXT, bytesOf, isDigit, lower } from "../http/bytes.ts";
-import { BODY_PENDING, BodyDecoder } from "../http/body.ts";
+import { BODY_PENDING, BodyDecoder, type BodyContent } from "../http/body.ts";
 import { NO_NAME, NameMatcher, NameTable } from "../http/names.ts";
 
 export interface ResponseSink {
   /** A final response was read completely. keepAlive: whether the connection may carry another request. */
   onResponse(status: number, keepAlive: boolean): void;
+}
+
+/**
+ * Sees what response checks need (see `watch`): every header field, and the content of the body.
+ * Nothing is kept for it: fields and body bytes are shown where they lie, in the read.
+ */
+export interface ResponseInspector extends BodyContent {
+  /** A response's head begins (an interim 1xx's included): what the last one showed is forgotten. */
+  startHead(): void;
+  /** A header field: its name is bytes[nameFrom, nameTo), its value, without the whitespace around it, bytes[valueFrom, valueTo). */
+  field(bytes: Uint8Array, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number): void;
 }
 
 export interface ResponseParserOptions {
@@ -134,12 +145,32 @@ export class ResponseParser {
 
   private readonly body: BodyDecoder;
 
+  // Response checks (see `watch`): null, and no cost, when none is asked for.
+  private inspector: ResponseInspector | null = null;
+  /** Fields are shown to the inspector; a field cut by a read is collected here first. */
+  private fieldBytes: Uint8Array | null = null;
+  private fieldLength = 0;
+  private fieldNameLength = 0;
+  /** A field read by the state machine is shown once it is known to be complete (obs-fold may continue it). */
+  private fieldPending = false;
+
   constructor(
     private readonly sink: ResponseSink,
     options: ResponseParserOptions = {},
   ) {
     this.maxHeadBytes = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
     this.body = new BodyDecoder(this.maxHeadBytes);
+  }
+
+  /**
+   * Shows `inspector` each response's fields (when `fields`) and body content (when `body`).
+   * A field longer than `longestFieldBytes` (name, colon and value) is not shown: the inspector
+   * says it could match none longer, so fields are collected across reads in a buffer that size.
+   */
+  watch(inspector: ResponseInspector, fields: boolean, body: boolean, longestFieldBytes: number): void {
+    this.inspector = inspector;
+    this.fieldBytes = fields ? new Uint8Array(longestFieldBytes) : null;
+    this.body.watcher = body ? inspector : null;
   }
 
   /** True between responses (no byte of the next response seen). */
@@ -263,8 +294,10 @@ export class ResponseParser {
           }
           // Only now is the previous field known to be complete.
           if (this.field !== NO_FIELD && this.endField()) return PARSE_ERROR;
+          if (this.fieldPending) this.showCollectedField();
           if (TCHAR[b]) {
             this.state = FIELD_NAME;
+            this.fieldLength = 0;
             continue;
           }
           if (b === CR) i++;
@@ -276,12 +309,17 @@ export class ResponseParser {
           const start = i;
           while (i < end && TCHAR[bytes[i]!]) i++;
           const names = this.names;
+          if (this.fieldBytes !== null) this.collectField(bytes, start, i);
           if (i === end) {
             names.part(bytes, start, i);
             continue;
           }
           // Whitespace before the colon included: RFC 9112 §5.1 makes it invalid (a smuggling vector).
           if (bytes[i] !== COLON) return this.fail("invalid header field name");
+          if (this.fieldBytes !== null) {
+            this.fieldNameLength = this.fieldLength;
+            this.fieldPending = true;
+          }
           this.startField(names.last(bytes, start, i));
           this.sawField = true;
           this.state = FIELD_VALUE;
@@ -290,6 +328,7 @@ export class ResponseParser {
         }
         case FIELD_VALUE: {
           let b = 0;
+          const start = i;
           if (this.field === NO_FIELD) {
             while (i < end && FIELD_TEXT[(b = bytes[i]!)]) i++;
           } else {
@@ -298,6 +337,7 @@ export class ResponseParser {
               i++;
             }
           }
+          if (this.fieldPending) this.collectField(bytes, start, i);
           if (i === end) continue;
           if (b === CR) i++;
           else if (b !== LF) return this.fail("control character in a header field value");
@@ -387,6 +427,7 @@ export class ResponseParser {
       const nameFrom = i;
       while (i < end && TCHAR[bytes[i]!]) i++;
       if (i === nameFrom || i === end || bytes[i] !== COLON) return 0;
+      const nameTo = i;
       const field = FIELDS.whole(bytes, nameFrom, i - nameFrom);
       i++;
       if (field === NO_FIELD) {
@@ -395,7 +436,25 @@ export class ResponseParser {
         this.startField(field);
         for (let c = 0; i < end && FIELD_TEXT[(c = bytes[i]!)]; i++) if (this.valueByte(c)) return -1;
       }
+      // Shown even when the line is cut by the read's end: the state machine then starts the head
+      // again, and the inspector forgets what it was shown.
+      if (this.fieldBytes !== null) showField(this.inspector!, bytes, nameFrom, nameTo, nameTo + 1, i);
     }
+  }
+
+  /** Bytes of the field being read by the state machine, kept while they fit. */
+  private collectField(bytes: Uint8Array, from: number, to: number): void {
+    const buffer = this.fieldBytes!;
+    const n = this.fieldLength;
+    // Past the buffer the field is longer than any the inspector could match: its length says so.
+    if (n + (to - from) <= buffer.length) buffer.set(bytes.subarray(from, to), n);
+    this.fieldLength = n + (to - from);
+  }
+
+  private showCollectedField(): void {
+    this.fieldPending = false;
+    const buffer = this.fieldBytes!;
+    if (this.fieldLength <= buffer.length) showField(this.inspector!, buffer, 0, this.fieldNameLength, this.fieldNameLength, this.fieldLength);
   }
 
   /** Reads "HTTP/1.x ddd" at `i` in one go when it is there whole; false sends the bytes the slow way. */
@@ -424,6 +483,8 @@ export class ResponseParser {
   }
 
   private startHead(): void {
+    this.inspector?.startHead();
+    this.fieldPending = false;
     this.pending = true;
     this.headBytes = 0;
     this.linePos = 0;
@@ -625,4 +686,13 @@ export class ResponseParser {
     this.pending = false;
     this.sink.onResponse(this.status, keepAlive);
   }
+}
+
+/** The field whose value, between the colon and the line end, is bytes[valueFrom, valueTo): shown without the whitespace around the value. */
+function showField(inspector: ResponseInspector, bytes: Uint8Array, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number): void {
+  let from = valueFrom;
+  let to = valueTo;
+  while (from < to && (bytes[from] === SP || bytes[from] === HTAB)) from++;
+  while (to > from && (bytes[to - 1] === SP || bytes[to - 1] === HTAB)) to--;
+  inspector.field(bytes, nameFrom, nameTo, from, to);
 }

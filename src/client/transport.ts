@@ -14,8 +14,12 @@
 export interface TransportSocket<T> {
   /** The engine's state for this connection, given to `connect`. */
   readonly data: T;
-  /** Bytes the kernel took: fewer means `drain` follows once more fit; -1 means the connection is gone. */
-  write(bytes: Uint8Array): number;
+  /**
+   * Writes bytes[offset, offset + length): a request of a pool is written where it lies, with no
+   * view made per write. Returns the bytes the kernel took: fewer means `drain` follows once more
+   * fit; -1 means the connection is gone.
+   */
+  write(bytes: Uint8Array, offset: number, length: number): number;
   /** Closes after what was written (the engine calls it only once every byte was taken). */
   end(): void;
   /** Closes at once (a reset where the transport can). */

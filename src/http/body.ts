@@ -51,9 +51,16 @@ const TRAILER_VALUE = 19;
 const TRAILER_LF = 20;
 const TRAILER_END_LF = 21;
 
+/** Is shown the content of a body as it is decoded (chunk framing left out). */
+export interface BodyContent {
+  content(bytes: Uint8Array, from: number, to: number): void;
+}
+
 export class BodyDecoder {
   /** Why decode() failed, for logs and parse-error counts; a constant string, never built. */
   reason = "";
+  /** Shown the body's content when set: a client's response checks look into bodies only when one needs it. */
+  watcher: BodyContent | null = null;
   private state = LENGTH;
   /** Bytes left in the body (Content-Length) or in the chunk being read. */
   private remaining = 0;
@@ -91,6 +98,7 @@ export class BodyDecoder {
     if (this.state !== LENGTH) return this.decodeFramed(bytes, from, end);
     const take = Math.min(this.remaining, end - from);
     this.remaining -= take;
+    if (this.watcher !== null && take > 0) this.watcher.content(bytes, from, from + take);
     return this.remaining === 0 ? from + take : BODY_PENDING;
   }
 
@@ -98,6 +106,7 @@ export class BodyDecoder {
     while (i < end) {
       switch (this.state) {
         case UNTIL_CLOSE:
+          this.watcher?.content(bytes, i, end);
           return BODY_PENDING;
         case CHUNK_SIZE: {
           const b = bytes[i]!;
@@ -125,6 +134,7 @@ export class BodyDecoder {
         }
         case CHUNK_DATA: {
           const take = Math.min(this.remaining, end - i);
+          if (this.watcher !== null && take > 0) this.watcher.content(bytes, i, i + take);
           i += take;
           this.remaining -= take;
           if (this.remaining === 0) this.state = CHUNK_DATA_CR;

@@ -1,7 +1,7 @@
 import { decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.ts";
 import { mergeTimelines } from "./intervals.ts";
 import { timelineFields } from "./run-result.ts";
-import type { LatencyMs, RunResult } from "./result.ts";
+import type { CheckCounts, LatencyMs, RunResult, TargetResult } from "./result.ts";
 import { addErrors, latencyMs, sumCounts } from "./summary.ts";
 
 /**
@@ -40,6 +40,9 @@ export function mergeConcurrentRuns(runs: readonly RunResult[], alignIntervalsBy
     parseErrors: sumCounts(runs.map((run) => run.parseErrors)),
     retried: sum((run) => run.retried ?? 0),
     statuses: sumCounts(runs.map((run) => run.statuses)),
+    ...(first.generator === undefined ? {} : { generator: first.generator }),
+    ...(runs.some((run) => run.checks) ? { checks: mergeChecks(runs.map((run) => run.checks ?? {})) } : {}),
+    ...(runs.some((run) => run.byTarget) ? { byTarget: mergeTargets(runs.map((run) => run.byTarget ?? [])) } : {}),
     throughputRps: sum((run) => run.throughputRps),
     achievedRps: sumOrNull((run) => run.achievedRps),
     latencyMs: latencyMs(latency),
@@ -52,6 +55,37 @@ export function mergeConcurrentRuns(runs: readonly RunResult[], alignIntervalsBy
     ...(runs.some((run) => run.warnings) ? { warnings: [...new Set(runs.flatMap((run) => run.warnings ?? []))] } : {}),
     ...timelineFields(timeline),
   };
+}
+
+/** Check counts of several runs added name by name. */
+export function mergeChecks(checks: readonly Record<string, CheckCounts>[]): Record<string, CheckCounts> {
+  const sum: Record<string, CheckCounts> = {};
+  for (const record of checks) {
+    for (const [name, { passed, failed }] of Object.entries(record)) {
+      const total = (sum[name] ??= { passed: 0, failed: 0 });
+      total.passed += passed;
+      total.failed += failed;
+    }
+  }
+  return sum;
+}
+
+/** Per-target results of several runs added group by group (by name, in order of first appearance), histograms exactly. */
+export function mergeTargets(lists: readonly (readonly TargetResult[])[]): TargetResult[] {
+  const byName = new Map<string, TargetResult[]>();
+  for (const list of lists) for (const target of list) byName.set(target.name, [...(byName.get(target.name) ?? []), target]);
+  return [...byName].map(([name, targets]) => {
+    const histogram = mergeHistograms(targets.map((target) => decodeHistogram(target.histogram)));
+    return {
+      name,
+      requests: targets.reduce((total, target) => total + target.requests, 0),
+      ok: targets.reduce((total, target) => total + target.ok, 0),
+      errors: targets.map((target) => target.errors).reduce(addErrors),
+      statuses: sumCounts(targets.map((target) => target.statuses)),
+      latencyMs: latencyMs(histogram),
+      histogram: encodeHistogram(histogram),
+    };
+  });
 }
 
 function worst(latencies: readonly LatencyMs[]): LatencyMs {

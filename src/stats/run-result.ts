@@ -1,8 +1,8 @@
 import { encodeHistogram } from "./histogram.ts";
 import type { Timeline } from "./intervals.ts";
-import type { Phase, RunResult } from "./result.ts";
+import type { Phase, RunResult, TargetResult } from "./result.ts";
 import { answered, latencyMs } from "./summary.ts";
-import type { Tally } from "./tally.ts";
+import { statusCounts, type Tally, type TargetTally } from "./tally.ts";
 
 /** A repeat's result, built from what its tally counted. */
 
@@ -20,8 +20,23 @@ function common(tally: Tally) {
     parseErrors: tally.parseErrorCounts(),
     retried: tally.retried,
     statuses: tally.statusCounts(),
+    generator: tally.generator,
+    checks: tally.checkCounts(),
+    ...(tally.byTarget === null ? {} : { byTarget: tally.byTarget.map(targetResult) }),
     latencyMs: latencyMs(tally.latency.histogram),
     histogram: encodeHistogram(tally.latency.histogram),
+  };
+}
+
+function targetResult(target: TargetTally): TargetResult {
+  return {
+    name: target.name,
+    requests: target.requests,
+    ok: target.ok,
+    errors: { ...target.errors },
+    statuses: statusCounts(target.statuses),
+    latencyMs: latencyMs(target.latency.histogram),
+    histogram: encodeHistogram(target.latency.histogram),
   };
 }
 

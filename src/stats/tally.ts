@@ -1,6 +1,33 @@
 import { LatencyRecorder } from "./histogram.ts";
-import type { ErrorCounts, ErrorKind } from "./result.ts";
+import type { CheckCounts, ErrorCounts, ErrorKind, Generator } from "./result.ts";
 import { zeroErrors } from "./summary.ts";
+
+/** How a response counts: by its status class, as ok (it passed `--expect-status`), or as a failed check. */
+export const BY_STATUS = 0;
+export const PASSED = 1;
+export const FAILED_CHECK = 2;
+
+/** What a tally keeps beside the run's totals: per-target groups and response checks, by name. */
+export interface TallyShape {
+  generator: Generator;
+  /** Group names of a request pool (`byTarget`), or null for one fixed request. */
+  groups: readonly string[] | null;
+  /** Names of the response checks, in the order of their bits. */
+  checks: readonly string[];
+}
+
+const NO_EXTRAS: TallyShape = { generator: "fixed", groups: null, checks: [] };
+
+/** One group of targets' outcomes: what `byTarget` reports. */
+export class TargetTally {
+  readonly latency = new LatencyRecorder();
+  readonly errors: ErrorCounts = zeroErrors();
+  readonly statuses = new Uint32Array(1000);
+  requests = 0;
+  ok = 0;
+
+  constructor(readonly name: string) {}
+}
 
 /**
  * What one measured run counted: outcomes by kind, statuses, and three latency histograms. The
@@ -37,6 +64,13 @@ export class Tally {
   readonly parseErrors = new Map<string, number>();
   /** A connect failed with EMFILE: the user must raise `ulimit -n`. */
   outOfFileDescriptors = false;
+  /** Per group of targets, by index; null for one fixed request. */
+  readonly byTarget: TargetTally[] | null;
+  readonly checkNames: readonly string[];
+  readonly generator: Generator;
+  /** Per response check (bit c of a failure mask is check c): responses that met it, and not. */
+  readonly checksPassed: Float64Array;
+  readonly checksFailed: Float64Array;
 
   /** An open loop's tally: it also records service time, and counts completions in its window. */
   readonly open: boolean;
@@ -45,8 +79,14 @@ export class Tally {
   constructor(
     readonly fromUs: number,
     readonly windowEndUs = Number.POSITIVE_INFINITY,
+    shape: TallyShape = NO_EXTRAS,
   ) {
     this.open = windowEndUs !== Number.POSITIVE_INFINITY;
+    this.byTarget = shape.groups === null ? null : shape.groups.map((name) => new TargetTally(name));
+    this.checkNames = shape.checks;
+    this.generator = shape.generator;
+    this.checksPassed = new Float64Array(shape.checks.length);
+    this.checksFailed = new Float64Array(shape.checks.length);
   }
 
   counts(intendedUs: number): boolean {
@@ -59,26 +99,58 @@ export class Tally {
     if (sentUs < this.firstSendUs) this.firstSendUs = sentUs;
   }
 
-  onResponse(status: number, intendedUs: number, sentUs: number, nowUs: number): void {
+  /**
+   * A complete response. `verdict`: BY_STATUS (4xx and 5xx are errors, the rest ok), PASSED (ok
+   * whatever the status: `--expect-status` allowed it) or FAILED_CHECK. `group`: its target's
+   * group in `byTarget`, -1 for none.
+   */
+  onResponse(status: number, intendedUs: number, sentUs: number, nowUs: number, verdict = BY_STATUS, group = -1): void {
     if (intendedUs < this.fromUs) return;
     this.requests++;
     this.statuses[status < 1000 ? status : 999]!++;
-    if (status >= 500) this.errors.status_5xx++;
-    else if (status >= 400) this.errors.status_4xx++;
-    else this.ok++;
-    this.latency.record(nowUs - intendedUs);
+    const latencyUs = nowUs - intendedUs;
+    this.latency.record(latencyUs);
     this.lastCompletionUs = nowUs;
     if (this.open) {
       this.service.record(nowUs - sentUs);
       if (nowUs <= this.windowEndUs) this.completedInWindow++;
     }
+    const kind = verdict === FAILED_CHECK ? "check" : verdict === PASSED ? null : status >= 500 ? "status_5xx" : status >= 400 ? "status_4xx" : null;
+    if (kind === null) this.ok++;
+    else this.errors[kind]++;
+    if (group >= 0 && this.byTarget !== null) {
+      const target = this.byTarget[group]!;
+      target.requests++;
+      if (kind === null) target.ok++;
+      else target.errors[kind]++;
+      target.statuses[status < 1000 ? status : 999]!++;
+      target.latency.record(latencyUs);
+    }
   }
 
-  onError(kind: ErrorKind, intendedUs: number, nowUs: number): void {
+  onError(kind: ErrorKind, intendedUs: number, nowUs: number, group = -1): void {
     if (intendedUs < this.fromUs) return;
     this.requests++;
     this.errors[kind]++;
     this.lastCompletionUs = nowUs;
+    if (group >= 0 && this.byTarget !== null) {
+      const target = this.byTarget[group]!;
+      target.requests++;
+      target.errors[kind]++;
+    }
+  }
+
+  /** The response checks of one response: bit c of `failures` set when check c failed. */
+  onChecks(failures: number, intendedUs: number): void {
+    if (intendedUs < this.fromUs) return;
+    for (let c = 0; c < this.checkNames.length; c++) {
+      if ((failures >>> c) & 1) this.checksFailed[c]!++;
+      else this.checksPassed[c]!++;
+    }
+  }
+
+  checkCounts(): Record<string, CheckCounts> {
+    return Object.fromEntries(this.checkNames.map((name, c) => [name, { passed: this.checksPassed[c]!, failed: this.checksFailed[c]! }]));
   }
 
   /** A response that was not HTTP; `onError("parse")` counts the request, this says why. */
@@ -99,10 +171,14 @@ export class Tally {
   }
 
   statusCounts(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    this.statuses.forEach((count, status) => {
-      if (count > 0) counts[String(status)] = count;
-    });
-    return counts;
+    return statusCounts(this.statuses);
   }
+}
+
+export function statusCounts(statuses: Uint32Array): Record<string, number> {
+  const counts: Record<string, number> = {};
+  statuses.forEach((count, status) => {
+    if (count > 0) counts[String(status)] = count;
+  });
+  return counts;
 }

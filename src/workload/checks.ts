@@ -15,8 +15,8 @@ export interface CheckFlags {
   headers: readonly string[];
 }
 
-/** A bit per header expectation in one integer. */
-export const MAX_HEADER_CHECKS = 31;
+/** A bit per header expectation in one integer, and with status and body a bit per check in another. */
+export const MAX_HEADER_CHECKS = 30;
 
 /** The statuses `--expect-status` accepts, as a 600-entry table. */
 export class StatusSet {
@@ -100,16 +100,14 @@ export class HeaderExpectation {
 }
 
 /**
- * The checks of a run and their counters, `checks: {name: {passed, failed}}`, in the order
- * status, body, headers. One per thread; counters are summed at the end.
+ * The checks of a run, named as `checks: {name: {passed, failed}}` reports them, in the order
+ * status, body, headers: check c is bit c of what `failures` returns (the tally counts them).
  */
 export class ResponseChecks {
   readonly status: StatusSet | null;
   readonly body: BodyNeedle | null;
   readonly headers: readonly HeaderExpectation[];
   readonly names: readonly string[];
-  readonly passed: Float64Array;
-  readonly failed: Float64Array;
 
   constructor(flags: CheckFlags) {
     this.status = flags.status === null ? null : new StatusSet(flags.status);
@@ -121,8 +119,6 @@ export class ResponseChecks {
       ...(this.body === null ? [] : ["body"]),
       ...this.headers.map((header) => `header:${header.text.slice(0, header.text.indexOf(":")).trim()}`),
     ];
-    this.passed = new Float64Array(this.names.length);
-    this.failed = new Float64Array(this.names.length);
   }
 
   get any(): boolean {
@@ -139,25 +135,18 @@ export class ResponseChecks {
   }
 
   /**
-   * Counts one complete response: its status, the body needle's final state and the bits of the
-   * header expectations its fields met. True when every check passed.
+   * The checks one complete response failed, as bits (0: it passed them all), from its status,
+   * the body needle's final state and the bits of the header expectations its fields met.
    */
-  record(status: number, bodyState: number, headerMask: number): boolean {
+  failures(status: number, bodyState: number, headerMask: number): number {
     let c = 0;
-    let all = true;
-    if (this.status !== null) all = this.count(c++, this.status.has(status)) && all;
-    if (this.body !== null) all = this.count(c++, bodyState === this.body.found) && all;
-    for (let i = 0; i < this.headers.length; i++) all = this.count(c++, (headerMask & (1 << i)) !== 0) && all;
-    return all;
-  }
-
-  toJSON(): Record<string, { passed: number; failed: number }> {
-    return Object.fromEntries(this.names.map((name, i) => [name, { passed: this.passed[i]!, failed: this.failed[i]! }]));
-  }
-
-  private count(c: number, passed: boolean): boolean {
-    if (passed) this.passed[c] = this.passed[c]! + 1;
-    else this.failed[c] = this.failed[c]! + 1;
-    return passed;
+    let failed = 0;
+    if (this.status !== null && !this.status.has(status)) failed |= 1 << c;
+    if (this.status !== null) c++;
+    if (this.body !== null && bodyState !== this.body.found) failed |= 1 << c;
+    if (this.body !== null) c++;
+    // The header bits that are missing, moved above the status and body bits.
+    const all = this.headers.length === 0 ? 0 : (2 ** this.headers.length - 1) | 0;
+    return (failed | ((~headerMask & all) << c)) >>> 0;
   }
 }

@@ -1,5 +1,5 @@
 import { Extensions, Lines } from "./lines.ts";
-import { checkBody, checkHeader, checkMethod, checkUrl, type Place, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
+import { checkBody, checkHeader, checkMethod, checkUrl, type Place, type EmitTarget, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
 
 /**
  * vegeta's HTTP targets format, read by vegeta's rules:
@@ -24,7 +24,7 @@ const METHOD_LINE = /^[A-Z]+\s/;
 /** Reads a body file named by an `@path` line; throws with the reason when it cannot. */
 export type BodyReader = (path: string) => Uint8Array;
 
-export function readHttpTargets(lines: Lines, defaults: TargetDefaults, readBody: BodyReader, emit: (target: TargetSpec) => void): void {
+export function readHttpTargets(lines: Lines, defaults: TargetDefaults, readBody: BodyReader, emit: EmitTarget): void {
   const place = lines.place;
   const extensions = new Extensions();
   for (let line = lines.next(); line !== null; line = lines.next()) {
@@ -34,10 +34,11 @@ export function readHttpTargets(lines: Lines, defaults: TargetDefaults, readBody
       continue;
     }
     const target = requestLine(place, line, defaults);
+    const at = place.line;
     readBlock(lines, target, extensions, readBody);
     target.name = extensions.name;
     target.weight = extensions.weight;
-    emit(target);
+    emit(target, at);
     extensions.reset();
   }
 }

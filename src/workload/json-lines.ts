@@ -1,5 +1,5 @@
 import { Lines } from "./lines.ts";
-import { checkBody, checkHeader, checkMethod, checkName, checkUrl, checkWeight, type Place, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
+import { checkBody, checkHeader, checkMethod, checkName, checkUrl, checkWeight, type Place, type EmitTarget, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
 
 /**
  * vegeta's JSON targets format: one object per line,
@@ -14,10 +14,10 @@ import { checkBody, checkHeader, checkMethod, checkName, checkUrl, checkWeight, 
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export function readJsonTargets(lines: Lines, defaults: TargetDefaults, emit: (target: TargetSpec) => void): void {
+export function readJsonTargets(lines: Lines, defaults: TargetDefaults, emit: EmitTarget): void {
   const place = lines.place;
   for (let line = lines.next(); line !== null; line = lines.next()) {
-    if (line !== "") emit(jsonTarget(place, line, defaults));
+    if (line !== "") emit(jsonTarget(place, line, defaults), place.line);
   }
 }
 

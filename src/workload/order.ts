@@ -10,6 +10,9 @@ import type { Random } from "./random.ts";
  * - `random`: independent draws from the seeded PRNG; with weights through Vose's alias table
  *   (one draw: its integer part picks a column, its fraction tosses that column's coin).
  * - `once`: one cycle of `roundrobin`, then no more (-1): every target sent weight times.
+ *
+ * Threads share a cycle: thread k of n takes its entries k, k + n, k + 2n…, so `once` sends the
+ * cycle once across all of them, and `roundrobin` keeps its proportions in every thread.
  */
 
 export const ORDERS = ["roundrobin", "random", "once"] as const;
@@ -23,30 +26,34 @@ export interface Picker {
   next(): number;
 }
 
-export function makePicker(weights: Uint32Array, order: Order, random: Random): Picker {
+export function makePicker(weights: Uint32Array, order: Order, random: Random, thread = 0, threads = 1): Picker {
   const uniform = weights.every((weight) => weight === 1);
   if (order === "random") return uniform ? new UniformPicker(weights.length, random) : new AliasPicker(weights, random);
   const cycle = uniform ? null : roundRobinCycle(weights);
-  return new CyclePicker(cycle, weights.length, order === "once");
+  return new CyclePicker(cycle, weights.length, order === "once", thread, threads);
 }
 
-/** Walks the cycle (or the indices in order): round and round, or once and then -1. */
+/** Walks the cycle (or the indices in order), `step` entries at a time: round and round, or once and then -1. */
 class CyclePicker implements Picker {
-  private i = 0;
+  private i: number;
   private readonly length: number;
 
   constructor(
     private readonly cycle: Uint32Array | null,
     count: number,
     private readonly once: boolean,
+    first: number,
+    private readonly step: number,
   ) {
     this.length = cycle === null ? count : cycle.length;
+    this.i = once ? Math.min(first, this.length) : first % this.length;
   }
 
   next(): number {
     const i = this.i;
     if (i === this.length) return -1;
-    this.i = i + 1 === this.length && !this.once ? 0 : i + 1;
+    const next = i + this.step;
+    this.i = next < this.length ? next : this.once ? this.length : next % this.length;
     return this.cycle === null ? i : this.cycle[i]!;
   }
 }

@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.ts";
+import { MAX_TARGET_GROUPS, OTHER_TARGETS } from "../stats/result.ts";
 import { encodeRequest } from "./encode.ts";
 import { RAND, SEQ, writeRandomDigits, writeSeq, writeUuid, type RandomSource } from "./placeholders.ts";
 import type { TargetSpec } from "./target-spec.ts";
@@ -19,25 +20,45 @@ export interface Origin {
 
 export const DEFAULT_MAX_POOL_BYTES = 1 << 30;
 
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/** The tables of a pool: typed arrays and strings only, so that it crosses to a thread as it is. */
+export interface PoolTables {
+  /** All requests, back to back. */
+  bytes: Uint8Array;
+  /** count + 1 entries: request i starts at offsets[i] and ends at offsets[i + 1]. */
+  offsets: Uint32Array;
+  /** count + 1 entries: target i's placeholders are patches[patchStart[i], patchStart[i + 1]). */
+  patchStart: Uint32Array;
+  /** Three numbers per placeholder: its position in `bytes`, its kind and its width. */
+  patches: Uint32Array;
+  weights: Uint32Array;
+  /** 1 where the method is HEAD: the response has no body whatever its fields say. */
+  head: Uint8Array;
+  /** 1 where the method is idempotent (RFC 9110 §9.2.2): the request may be sent again after its connection was lost. */
+  idempotent: Uint8Array;
+  origins: readonly Origin[];
+  originOf: Uint32Array;
+  names: readonly string[];
+  /** Index into `names`, -1 for a target without a name. */
+  nameOf: Int32Array;
+  /**
+   * The groups per-target results are kept under: a target's name, else its method and path
+   * (without the query). Past MAX_TARGET_GROUPS, the last group is OTHER_TARGETS for the rest.
+   */
+  groups: readonly string[];
+  /** Index into `groups`. */
+  groupOf: Uint16Array;
+  /** Line of the targets file where the first target of each origin was read (for messages). */
+  originLines: readonly number[];
+}
+
+export interface RequestPool extends PoolTables {}
+
 export class RequestPool {
-  constructor(
-    /** All requests, back to back. */
-    readonly bytes: Uint8Array,
-    /** count + 1 entries: request i starts at offsets[i] and ends at offsets[i + 1]. */
-    readonly offsets: Uint32Array,
-    /** count + 1 entries: target i's placeholders are patches[patchStart[i], patchStart[i + 1]). */
-    readonly patchStart: Uint32Array,
-    /** Three numbers per placeholder: its position in `bytes`, its kind and its width. */
-    readonly patches: Uint32Array,
-    readonly weights: Uint32Array,
-    /** 1 where the method is HEAD: the response has no body whatever its fields say. */
-    readonly head: Uint8Array,
-    readonly origins: readonly Origin[],
-    readonly originOf: Uint32Array,
-    readonly names: readonly string[],
-    /** Index into `names`, -1 for a target without a name. */
-    readonly nameOf: Int32Array,
-  ) {}
+  constructor(tables: PoolTables) {
+    Object.assign(this, tables);
+  }
 
   get count(): number {
     return this.weights.length;
@@ -86,6 +107,11 @@ export class PoolBuilder {
   private readonly head: U32List;
   private readonly originOf: U32List;
   private readonly nameOf: U32List;
+  private readonly idempotent: U32List;
+  private readonly groupOf: U32List;
+  private readonly groups: string[] = [];
+  private readonly groupIndex = new Map<string, number>();
+  private readonly originLines: number[] = [];
   private readonly origins: Origin[] = [];
   private readonly originIndex = new Map<string, number>();
   private lastOrigin: Origin | null = null;
@@ -105,12 +131,13 @@ export class PoolBuilder {
   ) {
     this.bytes = new Uint8Array(Math.min(Math.max(4 * sourceBytes, 64 * 1024), maxPoolBytes));
     const targets = sourceBytes / 8;
-    [this.offsets, this.patchStart, this.weights, this.head, this.originOf, this.nameOf] = Array.from({ length: 6 }, () => new U32List(targets));
+    [this.offsets, this.patchStart, this.weights, this.head, this.originOf, this.nameOf, this.idempotent, this.groupOf] = Array.from({ length: 8 }, () => new U32List(targets));
     this.offsets.push(0);
     this.patchStart.push(0);
   }
 
-  add(spec: TargetSpec): void {
+  /** `line`: where the target was read, for a message about its origin. */
+  add(spec: TargetSpec, line = 0): void {
     this.found.length = 0;
     const request = encodeRequest(spec, this.keepAlive, this.found);
     this.reserve(request.length);
@@ -128,30 +155,52 @@ export class PoolBuilder {
     this.patchStart.push(this.patches.length);
     this.weights.push(spec.weight);
     this.head.push(spec.method === "HEAD" ? 1 : 0);
-    this.originOf.push(this.originOfUrl(spec.url));
+    this.idempotent.push(IDEMPOTENT_METHODS.has(spec.method) ? 1 : 0);
+    this.originOf.push(this.originOfUrl(spec.url, line));
     this.nameOf.push(spec.name === null ? 0xffffffff : indexOf(this.nameIndex, spec.name, () => this.names.push(spec.name!)));
+    this.groupOf.push(this.groupOfSpec(spec));
+  }
+
+  private groupOfSpec(spec: TargetSpec): number {
+    const key = spec.name ?? `${spec.method} ${pathOf(spec.url.target)}`;
+    const known = this.groupIndex.get(key);
+    if (known !== undefined) return known;
+    // The last group kept apart is followed by one for every other: MAX_TARGET_GROUPS + 1 rows at most.
+    if (this.groups.length === MAX_TARGET_GROUPS) {
+      this.groups.push(OTHER_TARGETS);
+      return MAX_TARGET_GROUPS;
+    }
+    if (this.groups.length > MAX_TARGET_GROUPS) return MAX_TARGET_GROUPS;
+    return indexOf(this.groupIndex, key, () => this.groups.push(key));
   }
 
   build(): RequestPool {
-    return new RequestPool(
-      this.bytes.subarray(0, this.used),
-      this.offsets.done(),
-      this.patchStart.done(),
-      this.patches.done(),
-      this.weights.done(),
-      Uint8Array.from(this.head.done()),
-      this.origins,
-      this.originOf.done(),
-      this.names,
-      signed(this.nameOf.done()),
-    );
+    return new RequestPool({
+      bytes: this.bytes.subarray(0, this.used),
+      offsets: this.offsets.done(),
+      patchStart: this.patchStart.done(),
+      patches: this.patches.done(),
+      weights: this.weights.done(),
+      head: Uint8Array.from(this.head.done()),
+      idempotent: Uint8Array.from(this.idempotent.done()),
+      origins: this.origins,
+      originOf: this.originOf.done(),
+      names: this.names,
+      nameOf: signed(this.nameOf.done()),
+      groups: this.groups,
+      groupOf: Uint16Array.from(this.groupOf.done()),
+      originLines: this.originLines,
+    });
   }
 
   /** Most files name one origin, line after line: the last one is compared before any lookup. */
-  private originOfUrl({ tls, hostname, port }: TargetUrl): number {
+  private originOfUrl({ tls, hostname, port }: TargetUrl, line: number): number {
     const last = this.lastOrigin;
     if (last !== null && last.port === port && last.hostname === hostname && last.tls === tls) return this.originOf.data[this.originOf.length - 1]!;
-    const i = indexOf(this.originIndex, `${tls ? "https" : "http"}://${hostname}:${port}`, () => this.origins.push({ tls, hostname, port }));
+    const i = indexOf(this.originIndex, originText({ tls, hostname, port }), () => {
+      this.origins.push({ tls, hostname, port });
+      this.originLines.push(line);
+    });
     this.lastOrigin = this.origins[i]!;
     return i;
   }
@@ -169,6 +218,14 @@ export class PoolBuilder {
     this.bytes = grown;
   }
 }
+
+/** `http://host:port` (IPv6 in brackets). */
+export const originText = ({ tls, hostname, port }: Origin) => `${tls ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+
+const pathOf = (target: string) => {
+  const query = target.indexOf("?");
+  return query < 0 ? target : target.slice(0, query);
+};
 
 const signed = (list: Uint32Array) => new Int32Array(list.buffer, list.byteOffset, list.length);
 

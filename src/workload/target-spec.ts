@@ -28,6 +28,9 @@ export interface TargetDefaults {
   body: Uint8Array | null;
 }
 
+/** Takes each target as it is read, with the line it begins on. */
+export type EmitTarget = (target: TargetSpec, line: number) => void;
+
 export const NO_DEFAULTS: TargetDefaults = { method: "GET", headers: [], body: null };
 
 export const MAX_WEIGHT = 1_000_000;

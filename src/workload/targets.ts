@@ -3,7 +3,7 @@ import { UsageError } from "../errors.ts";
 import { readHttpTargets } from "./http-format.ts";
 import { readJsonTargets } from "./json-lines.ts";
 import { Lines } from "./lines.ts";
-import { Place, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
+import { Place, type EmitTarget, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
 import { readUrlList } from "./url-list.ts";
 
 /**
@@ -32,7 +32,7 @@ export function detectFormat(text: string): TargetFormat {
 }
 
 /** Reads every target of `source`; returns how many. An empty file is refused. */
-export function readTargets(source: TargetsSource, format: TargetFormat | null, defaults: TargetDefaults, emit: (target: TargetSpec) => void): number {
+export function readTargets(source: TargetsSource, format: TargetFormat | null, defaults: TargetDefaults, emit: EmitTarget): number {
   const place = new Place(source.file);
   const chunks = (typeof source.text === "string" ? [source.text] : source.text)[Symbol.iterator]();
   // The format is decided by the first chunk (a megabyte of a file): it is read again as the first.
@@ -40,8 +40,8 @@ export function readTargets(source: TargetsSource, format: TargetFormat | null, 
   const text = first.done ? "" : first.value;
   const lines = new Lines(withFirst(text, chunks), place);
   let count = 0;
-  const counted = (target: TargetSpec) => {
-    emit(target);
+  const counted = (target: TargetSpec, line: number) => {
+    emit(target, line);
     // A million lines leave a few hundred bytes of strings each behind; without a young-generation
     // collection now and then they pile up to hundreds of MB before the collector runs by itself.
     if (++count % GC_EVERY_TARGETS === 0) Bun.gc(false);
@@ -61,9 +61,9 @@ function* withFirst(first: string, rest: Iterator<string>): Generator<string> {
 
 const CHUNK_BYTES = 1 << 20;
 
-/** `--targets FILE`, read a megabyte at a time, or stdin for `-`. */
-export async function loadTargetsSource(path: string): Promise<TargetsSource> {
-  if (path === "-") return { file: "stdin", text: await Bun.stdin.text() };
+/** `--targets FILE`, read a megabyte at a time, or stdin for `-` (read whole: the plan is made before anything runs). */
+export function loadTargetsSource(path: string): TargetsSource {
+  if (path === "-") return { file: "stdin", text: readFileSync(0, "utf8") };
   let fd: number;
   try {
     fd = openSync(path, "r");

@@ -95,14 +95,15 @@ describe.if(process.platform === "linux")("epoll sockets", () => {
     });
     await next("open");
     expect(socket!.data).toBe("a");
-    expect(socket!.write(new TextEncoder().encode("ping"))).toBe(4);
+    // From an offset: the bytes between offset and offset + length, and no others.
+    expect(socket!.write(new TextEncoder().encode("xxpingyy"), 2, 4)).toBe(4);
     await next("data");
     expect(events).toEqual([["open"], ["data", "ping"]]);
     socket!.end();
     await until(() => peer.closed.length === 1);
     await Bun.sleep(20);
     expect(events).toEqual([["open"], ["data", "ping"]]);
-    expect(socket!.write(new Uint8Array(1))).toBe(-1);
+    expect(socket!.write(new Uint8Array(1), 0, 1)).toBe(-1);
   });
 
   test("a refused connect is a dialFailed with its code, and nothing else", async () => {
@@ -161,7 +162,7 @@ describe.if(process.platform === "linux")("epoll sockets", () => {
     layer.connect(layer.address("127.0.0.1", listener.port)!, "d", { ...handler, open: (s) => (socket = s) });
     await until(() => socket !== undefined && serverSocket !== undefined);
     const big = new Uint8Array(64 * 1024 * 1024);
-    const written = socket!.write(big);
+    const written = socket!.write(big, 0, big.length);
     expect(written).toBeGreaterThan(0);
     expect(written).toBeLessThan(big.length);
     serverSocket!.resume();

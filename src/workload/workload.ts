@@ -1,0 +1,69 @@
+import { UsageError } from "../errors.ts";
+import { makePicker, type Order, type Picker } from "./order.ts";
+import { originText, Patcher, PoolBuilder, RequestPool, type Origin } from "./pool.ts";
+import { Random } from "./random.ts";
+import type { TargetDefaults } from "./target-spec.ts";
+import { loadTargetsSource, readTargets, type TargetFormat } from "./targets.ts";
+
+/**
+ * A run's workload from a targets file: read and encoded once, when the plan is made, into one
+ * request pool that every thread receives as it is (typed arrays cross to a Worker by copy).
+ * Each thread then makes its own picker and patcher: its random stream comes from the seed and
+ * its thread number, and its `{{seq}}` values are thread, thread + threads, … so no two threads
+ * send the same one.
+ */
+
+export interface WorkloadPlan {
+  /** The file as given (or `stdin`), for messages and the run's header. */
+  file: string;
+  pool: RequestPool;
+  order: Order;
+  seed: number;
+}
+
+export interface WorkloadFlags {
+  path: string;
+  format: TargetFormat | null;
+  order: Order;
+  seed: number;
+  maxPoolBytes: number;
+  keepAlive: boolean;
+  defaults: TargetDefaults;
+}
+
+/**
+ * Reads and encodes the targets of `--targets`. Every target must go to one origin: connections
+ * are made to one address, so a second origin is refused with both lines named.
+ */
+export function loadWorkload(flags: WorkloadFlags): WorkloadPlan {
+  const source = loadTargetsSource(flags.path);
+  const builder = new PoolBuilder(flags.keepAlive, flags.maxPoolBytes, typeof source.text === "string" ? source.text.length : 0);
+  readTargets(source, flags.format, flags.defaults, (target, line) => builder.add(target, line));
+  const pool = builder.build();
+  if (pool.origins.length > 1) {
+    const [first, second] = [0, 1].map((i) => `${originText(pool.origins[i]!)} (line ${pool.originLines[i]})`);
+    throw new UsageError(
+      `${source.file}:${pool.originLines[1]}: expected every target on one origin, as the first: ${first}, but this one is on ${second}; run one bench per origin`,
+    );
+  }
+  return { file: source.file, pool, order: flags.order, seed: flags.seed };
+}
+
+/** The single origin of a workload's targets. */
+export const originOf = (workload: WorkloadPlan): Origin => workload.pool.origins[0]!;
+
+/** One thread's view of a workload: which target goes next, and its placeholders filled. */
+export class PoolSource {
+  readonly pool: RequestPool;
+  readonly picker: Picker;
+  readonly patcher: Patcher;
+
+  /** `thread` of `threads`: the `{{seq}}` values this thread takes, and its own random stream. */
+  constructor(workload: WorkloadPlan, thread = 0, threads = 1) {
+    // A pool that crossed to a Worker arrives as its tables: they become a pool again here.
+    this.pool = workload.pool instanceof RequestPool ? workload.pool : new RequestPool(workload.pool);
+    const random = new Random(workload.seed + thread);
+    this.picker = makePicker(this.pool.weights, workload.order, random, thread, threads);
+    this.patcher = new Patcher(this.pool, random, thread, threads);
+  }
+}
