@@ -4,7 +4,7 @@ import type { PoolSource } from "../workload/workload.ts";
 import { nowUs } from "./clock.ts";
 import { outOfFiles } from "./fd-limit.ts";
 import { PARSE_ERROR, ResponseParser, type ResponseInspector, type ResponseSink } from "./response-parser.ts";
-import { BY_STATUS, FAILED_CHECK, PASSED, Tally } from "../stats/tally.ts";
+import { BY_STATUS, FAILED_CHECK, PASSED, Tally, type TallyShape } from "../stats/tally.ts";
 import type { Target } from "./target.ts";
 import type { Dialer, DialFailure, Transport, TransportHandler, TransportSocket } from "./transport.ts";
 
@@ -201,6 +201,17 @@ export class Engine {
     // One sweep for every request timeout: a tick of a tenth of the timeout keeps it within ~10%.
     const tickMs = Math.min(250, Math.max(5, options.timeoutMs / 10));
     this.sweep = setInterval(() => this.expireTimeouts(), tickMs);
+  }
+
+  /** What a tally of this engine's runs keeps beside the totals: the pool's groups and the checks. */
+  get shape(): TallyShape {
+    return { generator: this.source === null ? "fixed" : "pool", groups: this.source?.pool.groups ?? null, checks: this.checks?.names ?? [] };
+  }
+
+  /** The next request is the first of the order again (a repeat starts), and an `once` source is full again. */
+  rewind(): void {
+    this.source?.rewind();
+    this.exhausted = false;
   }
 
   get freeSlots(): number {

@@ -1,7 +1,10 @@
 import { formatStages, readStages, type Stage } from "../schedule/stages.ts";
 import { CAPACITY_DEFAULTS } from "../schedule/capacity.ts";
 import { DEFAULT_BACKLOG_S } from "./plan.ts";
-import { choice, count, countList, flag, fraction, headerList, httpUrl, method, milliseconds, optionFor, percentage, seconds, text, wallClock, type Kind, type Values } from "./options.ts";
+import { DEFAULT_MAX_POOL_BYTES } from "../workload/pool.ts";
+import { ORDERS } from "../workload/order.ts";
+import { TARGET_FORMATS } from "../workload/targets.ts";
+import { bytes, choice, count, countList, flag, fraction, headerList, httpUrl, method, milliseconds, optionFor, percentage, seconds, text, wallClock, type Kind, type Values } from "./options.ts";
 
 /**
  * Every option of `minibench bench`, declared once: its kind, default, help, aliases, the modes
@@ -16,6 +19,7 @@ const option = optionFor<BenchMode>();
 const ALL = BENCH_MODES;
 const REQUEST = "Target and request";
 const OUTPUT = "Output";
+const WORKLOAD = "Workload and checks";
 
 export const DEFAULT_URL = "http://127.0.0.1:8000/";
 
@@ -102,6 +106,16 @@ export const BENCH_OPTIONS = {
   insecure: option(flag, { modes: ALL, default: false, config: "insecure", section: REQUEST, help: "Accept any TLS certificate" }),
   config: option(text("PATH"), { modes: ALL, defaultText: "./bench_config.json if present", section: REQUEST, help: "Presets and default options" }),
 
+  // ---- Workload and checks: every mode ----
+  targets: option(text("FILE"), { modes: ALL, config: "targets", section: WORKLOAD, help: "Send the requests of a targets file (- for stdin): vegeta's HTTP or JSON lines, or a URL per line; give no URL then (--method, --header and --body are each target's defaults)" }),
+  targetsFormat: option(choice(TARGET_FORMATS), { modes: ALL, flag: "targets-format", config: "targetsFormat", defaultText: "detected from the first line", section: WORKLOAD, help: "The targets file's format" }),
+  order: option(choice(ORDERS), { modes: ALL, default: "roundrobin", config: "order", section: WORKLOAD, help: "Which target next: in turn, at random (both by # @weight), or each once and then stop" }),
+  seed: option(count({ min: 0, max: Number.MAX_SAFE_INTEGER }), { modes: ALL, defaultText: "random", section: WORKLOAD, help: "Seed of --order random and of {{rand:N}} and {{uuid}}, for a run that can be repeated" }),
+  maxPool: option(bytes({ min: 1024 }), { modes: ALL, flag: "max-pool", default: DEFAULT_MAX_POOL_BYTES, config: "maxPool", section: WORKLOAD, help: "Most bytes the encoded targets may take (e.g. 512m)" }),
+  expectStatus: option(text("LIST"), { modes: ALL, flag: "expect-status", config: "expectStatus", section: WORKLOAD, help: "Responses must have one of these statuses (200,204 or 2xx); others count as check errors" }),
+  expectBody: option(text("TEXT"), { modes: ALL, flag: "expect-body", config: "expectBody", section: WORKLOAD, help: "Response bodies must contain this text" }),
+  expectHeader: option(headerList, { modes: ALL, flag: "expect-header", repeatable: true, config: "expectHeader", section: WORKLOAD, help: "Responses must have this header field and value (repeatable)" }),
+
   // ---- Output: every mode ----
   json: option(flag, { modes: ALL, default: false, section: OUTPUT, help: "Write the result document to stdout" }),
   out: option(text("PATH"), { modes: ALL, section: OUTPUT, help: "Write the result document to a file" }),
@@ -112,6 +126,7 @@ export const BENCH_OPTIONS = {
   quiet: option(flag, { modes: ALL, default: false, section: OUTPUT, help: "Only errors on stderr" }),
   failP99: option(milliseconds(), { modes: ALL, flag: "fail-p99", section: OUTPUT, help: "Exit 3 when the p99 latency (ms) is above this" }),
   failErrorRate: option(fraction, { modes: ALL, flag: "fail-error-rate", section: OUTPUT, help: "Exit 3 when the error rate (0–1) is above this" }),
+  failCheckRate: option(fraction, { modes: ALL, flag: "fail-check-rate", section: OUTPUT, help: "Exit 3 when the share of responses that failed a check (0–1) is above this" }),
   startAt: option(wallClock, { modes: ALL, flag: "start-at", section: OUTPUT, help: "Wait until this time (ISO-8601 or epoch ms) to start" }),
   interval: option(seconds({ min: 0.01 }), {
     modes: ALL,

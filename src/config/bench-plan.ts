@@ -5,6 +5,7 @@ import { UsageError } from "../errors.ts";
 import { type BenchConfig, loadConfig } from "./bench-config.ts";
 import { BENCH_OPTIONS, DEFAULT_CLOSED_DURATION_S, type BenchMode, type BenchValues } from "./bench-options.ts";
 import { resolveOptions } from "./options.ts";
+import { workloadPlan } from "./workload-plan.ts";
 import { defaultBacklog, type BenchPlan, type CapacityRun, type ClosedRun, type LoadOptions, type ModeRun, type OpenRun, type PresetRun, type SweepRun } from "./plan.ts";
 
 /**
@@ -22,6 +23,7 @@ export interface OutputPlan {
   quiet: boolean;
   failP99Ms: number | null;
   failErrorRate: number | null;
+  failCheckRate: number | null;
   /** Epoch ms to wait for before starting, or null. */
   startAtMs: number | null;
   /** Each run is also recorded over time, in intervals this long, kept in the result document; null: not. */
@@ -171,7 +173,8 @@ function loadOptions(values: Common, given: GivenFlags): { load: LoadOptions; re
     keepAlive: values.keepalive,
     insecure: values.insecure,
   };
-  const load = { target: buildTarget(request), keepAlive: values.keepalive, pipeline: values.pipeline, timeoutMs: values.timeout, threads: values.threads };
+  const { workload, checks, target } = workloadPlan(values, given, request);
+  const load = { target: target ?? buildTarget(request), keepAlive: values.keepalive, pipeline: values.pipeline, timeoutMs: values.timeout, threads: values.threads, workload, checks };
   return { load, request };
 }
 
@@ -194,6 +197,7 @@ function outputPlan(values: Common): OutputPlan {
     quiet: values.quiet,
     failP99Ms: values.failP99,
     failErrorRate: values.failErrorRate,
+    failCheckRate: values.failCheckRate,
     startAtMs: values.startAt,
     // Intervals are recorded when asked for, or at 1 s when an output needs them.
     intervalS: values.interval ?? (values.hlog !== null || values.intervalsJson !== null || values.report !== null ? 1 : null),

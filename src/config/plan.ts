@@ -1,6 +1,8 @@
 import type { SocketLayer } from "../client/choose-transport.ts";
 import type { Target } from "../client/target.ts";
 import type { Slo } from "../schedule/capacity.ts";
+import type { CheckFlags } from "../workload/checks.ts";
+import type { WorkloadPlan } from "../workload/workload.ts";
 import type { Stage } from "../schedule/stages.ts";
 import type { Profile } from "./bench-config.ts";
 import type { OutputPlan } from "./bench-plan.ts";
@@ -18,6 +20,12 @@ export interface LoadOptions {
   threads: number;
   /** The sockets of a closed loop: epoll where it can serve when unset (tests set it to check both). */
   sockets?: SocketLayer;
+  /** Requests from a targets file instead of `target.request` (whose origin `target` then is). */
+  workload?: WorkloadPlan | null;
+  /** Response checks (`--expect-*`); null or absent: none. */
+  checks?: CheckFlags | null;
+  /** Which of the threads of `--threads` this load runs on: its share of `{{seq}}` and of an `once` order. */
+  thread?: { index: number; count: number };
 }
 
 export interface ClosedRun {

@@ -128,6 +128,14 @@ export function thresholdsVerdict(document: ResultDocument, output: OutputPlan):
         exceeded = true;
       }
     }
+    if (output.failCheckRate !== null) {
+      const rate = group.errors.check / latencies;
+      if (latencies === 0) unjudged.push(`--fail-check-rate: ${pointName(group)} received no response`);
+      else if (rate > output.failCheckRate) {
+        log.error(`check failure rate ${rate.toFixed(4)} is above --fail-check-rate ${output.failCheckRate} (${pointName(group)})`);
+        exceeded = true;
+      }
+    }
   }
   if (exceeded) return 3;
   if (unjudged.length > 0) {
@@ -144,7 +152,11 @@ function describeErrors(runs: RunResult[]): string {
 }
 
 function describe({ load, run }: BenchPlan): Record<string, unknown> {
-  const { target, ...rest } = load;
+  const { target, workload, ...rest } = load;
+  if (workload) {
+    const { file, pool, order, seed } = workload;
+    return { targets: file, targetCount: pool.count, order, seed, ...rest, ...run };
+  }
   const method = new TextDecoder().decode(target.request.subarray(0, target.request.indexOf(0x20)));
   return { method, ...rest, ...run };
 }

@@ -44,10 +44,11 @@ export function closedLoop(sender: Sender, stop: ClosedStop, clock: Clock, signa
         finishAt(stop.notBeforeUs);
       }
       // Counted before sending, so a send that completes at once (a failed connect) cannot overshoot.
-      while (toSend > 0 && sender.freeSlots > 0) {
+      while (toSend > 0 && sender.freeSlots > 0 && !sender.exhausted) {
         toSend--;
         sender.send();
       }
+      if (sender.exhausted && sender.inFlight === 0) finish();
     };
     if (untilUs !== Number.POSITIVE_INFINITY) finishAt(untilUs);
     sender.listener = { onSlotFree: fill };

@@ -73,6 +73,11 @@ export function openLoop(sender: Sender, plan: OpenLoopPlan, clock: Clock, signa
     };
     const dispatchDue = () => {
       const tally = sender.tally;
+      // An `once` workload sent all it had: nothing more is scheduled.
+      if (sender.exhausted) {
+        if (sender.inFlight === 0) finish();
+        return;
+      }
       while (backlogSize > 0 && sender.send(backlog[backlogHead]!)) {
         backlogHead = (backlogHead + 1) % backlog.length;
         backlogSize--;

@@ -1,5 +1,7 @@
 import { chooseTransport } from "../client/choose-transport.ts";
-import { Engine } from "../client/engine.ts";
+import { Engine, type EngineOptions } from "../client/engine.ts";
+import { ResponseChecks } from "../workload/checks.ts";
+import { PoolSource } from "../workload/workload.ts";
 import { openFileLimit, outOfFiles, RUNTIME_FILES } from "../client/fd-limit.ts";
 import { nowUs } from "../client/clock.ts";
 import type { TransportCapabilities } from "../client/transport.ts";
@@ -47,6 +49,7 @@ async function openEngine(load: LoadOptions, connections: number, needs: Transpo
     keepAlive: load.keepAlive,
     timeoutMs: load.timeoutMs,
     transport: chooseTransport(load.target, needs, load.sockets),
+    ...workloadOptions(load),
   });
   const error = await engine.open();
   if (error !== null) {
@@ -57,6 +60,18 @@ async function openEngine(load: LoadOptions, connections: number, needs: Transpo
   }
   return engine;
 }
+
+/** One thread's picker, filler and checks, made from the plan's workload (which crossed to it as data). */
+function workloadOptions(load: LoadOptions): Pick<EngineOptions, "source" | "checks"> {
+  const thread = load.thread ?? { index: 0, count: 1 };
+  return {
+    source: load.workload ? new PoolSource(load.workload, thread.index, thread.count) : null,
+    checks: load.checks ? new ResponseChecks(load.checks) : null,
+  };
+}
+
+/** An `once` workload sends each target its weight's times: a warm-up would take some of them. */
+const warms = (load: LoadOptions) => load.workload?.order !== "once";
 
 /** What only the tally knows and the result must say. */
 function tallyWarnings(result: RunResult, tally: Tally): RunResult {
@@ -69,10 +84,11 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
   const results: RunResult[] = [];
   try {
     engine.tally = new Tally(0);
-    await closedLoop(engine, { requests: run.warmup }, nowUs, hooks.signal);
+    await closedLoop(engine, { requests: warms(load) ? run.warmup : 0 }, nowUs, hooks.signal);
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
       const startUs = nowUs();
-      engine.tally = new Tally(startUs);
+      engine.rewind();
+      engine.tally = new Tally(startUs, Number.POSITIVE_INFINITY, engine.shape);
       hooks.onTally?.(engine.tally, repeat);
       const timer = intervalTimer(engine.tally, repeat, hooks);
       const stop =
@@ -103,10 +119,11 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
       // The warm-up runs once, before the first repeat, on the same schedule: its requests just do not count.
       const startUs = nowUs();
-      const warmupS = repeat === 1 ? run.warmupS : 0;
+      const warmupS = repeat === 1 && warms(load) ? run.warmupS : 0;
       const windowStartUs = startUs + warmupS * 1e6;
       const endUs = windowStartUs + run.durationS * 1e6;
-      engine.tally = new Tally(windowStartUs, endUs);
+      engine.rewind();
+      engine.tally = new Tally(windowStartUs, endUs, engine.shape);
       hooks.onTally?.(engine.tally, repeat);
       // The timeline starts with the measured window: nothing is counted before it.
       const timer = intervalTimer(engine.tally, repeat, hooks);

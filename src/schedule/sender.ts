@@ -7,6 +7,8 @@ export interface Sender {
   send(intendedUs?: number): boolean;
   readonly freeSlots: number;
   readonly inFlight: number;
+  /** An `once` workload has sent every request: the run ends once they are answered. */
+  readonly exhausted: boolean;
   tally: Tally;
   listener: EngineListener;
 }

@@ -63,7 +63,8 @@ async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: P
     });
     const intervalS = hooks.intervals?.intervalS ?? null;
     const keepIntervals = hooks.intervals?.keep !== false;
-    worker.postMessage({ type: "run", load: { ...load, threads: 1 }, run: share, phase, intervalS, keepIntervals } satisfies ThreadRequest);
+    const threadLoad = { ...load, threads: 1, thread: { index: thread, count: load.threads } };
+    worker.postMessage({ type: "run", load: threadLoad, run: share, phase, intervalS, keepIntervals } satisfies ThreadRequest);
     return { worker, reply };
   });
   const stop = () => {

@@ -55,15 +55,23 @@ export const originOf = (workload: WorkloadPlan): Origin => workload.pool.origin
 /** One thread's view of a workload: which target goes next, and its placeholders filled. */
 export class PoolSource {
   readonly pool: RequestPool;
-  readonly picker: Picker;
+  picker: Picker;
   readonly patcher: Patcher;
+  private readonly newPicker: () => Picker;
 
   /** `thread` of `threads`: the `{{seq}}` values this thread takes, and its own random stream. */
   constructor(workload: WorkloadPlan, thread = 0, threads = 1) {
     // A pool that crossed to a Worker arrives as its tables: they become a pool again here.
     this.pool = workload.pool instanceof RequestPool ? workload.pool : new RequestPool(workload.pool);
-    const random = new Random(workload.seed + thread);
-    this.picker = makePicker(this.pool.weights, workload.order, random, thread, threads);
-    this.patcher = new Patcher(this.pool, random, thread, threads);
+    this.newPicker = () => makePicker(this.pool.weights, workload.order, new Random(workload.seed + thread), thread, threads);
+    this.picker = this.newPicker();
+    // The placeholders' random values come from a stream of their own: a rewound order repeats its picks, never its values.
+    this.patcher = new Patcher(this.pool, new Random(workload.seed + thread + 0x9e3779b9), thread, threads);
   }
+
+  /** The order starts again: the same picks as the first time (the same seed); `{{seq}}` goes on. */
+  rewind(): void {
+    this.picker = this.newPicker();
+  }
+
 }

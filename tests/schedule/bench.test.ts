@@ -15,6 +15,7 @@ const output = (extra: Partial<OutputPlan>): OutputPlan => ({
   quiet: true,
   failP99Ms: null,
   failErrorRate: null,
+  failCheckRate: null,
   startAtMs: null,
   intervalS: null,
   hlogPath: null,

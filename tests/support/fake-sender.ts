@@ -13,6 +13,8 @@ export class FakeSender implements Sender {
   private readonly inFlightIntended: number[] = [];
   /** When set, every send fails at once and frees its slot from inside send(), as a refused connect can. */
   failSynchronously = false;
+  /** Set by a test: the workload has no more requests. */
+  exhausted = false;
 
   constructor(
     private readonly capacity: number,
