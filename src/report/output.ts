@@ -9,7 +9,7 @@ import { csv, documentLines, type CsvContext } from "./csv.ts";
 import { checkWritable, ensureDirectory, writeAtomically } from "./files.ts";
 import { writeHtmlReport } from "./html.ts";
 import { capacityNarrative, presetNarrative } from "./narrative.ts";
-import { capacityTable, closedTable, openTable, sweepTable } from "./table.ts";
+import { capacityTable, closedTable, openTable, sweepTable, workloadTable } from "./table.ts";
 
 /**
  * Every path the results will go to, checked before any load is sent: a run of minutes must not
@@ -64,7 +64,8 @@ function tables(document: ResultDocument): string {
   for (const group of others) {
     const runs = document.runs.filter((r) => r.phase === group.phase && r.concurrency === group.concurrency && r.targetRps === group.targetRps);
     const exceeded = preset ? capacityExceeded(preset, group) : null;
-    const table = (group.phase === "open" ? openTable(runs, group) : closedTable(runs, group)) + (exceeded ? `\n${exceeded}` : "");
+    const workload = workloadTable(runs);
+    const table = (group.phase === "open" ? openTable(runs, group) : closedTable(runs, group)) + (exceeded ? `\n${exceeded}` : "") + (workload ? `\n\n${workload}` : "");
     parts.push(others.length > 1 || sweepGroups.length > 0 ? `${pointName(group)}\n${table}` : table);
   }
   if (preset) parts.push(presetNarrative(preset, groups, document.runs));
@@ -79,7 +80,7 @@ export function describeRun({ load, run }: BenchPlan): string {
   const pipeline = load.pipeline > 1 ? `, pipeline ${load.pipeline}` : "";
   const threads = load.threads > 1 ? `, ${load.threads} threads` : "";
   const how = `${connection}${pipeline}${threads}`;
-  const url = load.target.url;
+  const url = load.workload ? `${load.workload.file} (${formatCount(load.workload.pool.count)} targets on ${load.target.url}, ${load.workload.order})` : load.target.url;
   switch (run.kind) {
     case "closed": {
       const amount = run.durationS === null ? `${run.requests} requests` : `${run.durationS} s`;

@@ -1,4 +1,5 @@
-import type { LatencyMs, RunResult } from "../stats/result.ts";
+import { mergeChecks, mergeTargets } from "../stats/merge.ts";
+import { OTHER_TARGETS, type LatencyMs, type RunResult } from "../stats/result.ts";
 import type { SweepFindings } from "../stats/document.ts";
 import type { GroupSummary } from "../stats/summary.ts";
 import { median, pointVerdict, totalErrors } from "../stats/summary.ts";
@@ -181,4 +182,28 @@ export function capacityTable(findings: CapacityFindings): string {
     probe.reasons.join("; "),
   ]);
   return renderTable(["probe", "step", "rate/s", "s", "achieved/s", "p50 ms", "p99 ms", "errors", "dropped", "verdict", "why"], rows, [1, 9, 10]);
+}
+
+/** Groups of targets shown in the terminal; the result document has them all. */
+export const TARGET_ROWS = 10;
+
+/**
+ * The groups of targets with the most requests, over every repeat of one point (histograms
+ * added), then the response checks' counts. Empty for a run of one fixed request without checks.
+ */
+export function workloadTable(runs: readonly RunResult[]): string {
+  const parts: string[] = [];
+  const targets = mergeTargets(runs.map((run) => run.byTarget ?? []));
+  if (targets.length > 0) {
+    const shown = [...targets].sort((a, b) => b.requests - a.requests).slice(0, TARGET_ROWS);
+    const rows = shown.map((target) => [target.name, formatCount(target.requests), formatCount(totalErrors(target.errors)), ...latencyCells(target.latencyMs)]);
+    const notes = [
+      targets.length > shown.length ? `the ${TARGET_ROWS} of ${targets.length} target groups with the most requests` : "",
+      targets.some((target) => target.name === OTHER_TARGETS) ? `${OTHER_TARGETS}: targets past the first ${targets.length - 1} groups, counted together` : "",
+    ].filter(Boolean);
+    parts.push(renderTable(["target", "requests", "errors", ...LATENCY_HEADERS], rows) + (notes.length > 0 ? `\n${notes.join("; ")}` : ""));
+  }
+  const checks = Object.entries(mergeChecks(runs.map((run) => run.checks ?? {})));
+  if (checks.length > 0) parts.push(`checks: ${checks.map(([name, { passed, failed }]) => `${name} ${formatCount(passed)} passed, ${formatCount(failed)} failed`).join("; ")}`);
+  return parts.join("\n");
 }
