@@ -11,8 +11,9 @@ import type { Random } from "./random.ts";
  *   (one draw: its integer part picks a column, its fraction tosses that column's coin).
  * - `once`: one cycle of `roundrobin`, then no more (-1): every target sent weight times.
  *
- * Threads share a cycle: thread k of n takes its entries k, k + n, k + 2n…, so `once` sends the
- * cycle once across all of them, and `roundrobin` keeps its proportions in every thread.
+ * Threads share a cycle. In `once`, thread k of n takes its entries k, k + n, k + 2n…, so the
+ * cycle is sent once across all of them. In `roundrobin` each walks the whole cycle from its own
+ * place in it (k/n of the way), so each keeps the weights' proportions and whole cycles stay exact.
  */
 
 export const ORDERS = ["roundrobin", "random", "once"] as const;
@@ -30,23 +31,22 @@ export function makePicker(weights: Uint32Array, order: Order, random: Random, t
   const uniform = weights.every((weight) => weight === 1);
   if (order === "random") return uniform ? new UniformPicker(weights.length, random) : new AliasPicker(weights, random);
   const cycle = uniform ? null : roundRobinCycle(weights);
-  return new CyclePicker(cycle, weights.length, order === "once", thread, threads);
+  const length = cycle === null ? weights.length : cycle.length;
+  return order === "once" ? new CyclePicker(cycle, length, true, thread, threads) : new CyclePicker(cycle, length, false, Math.floor((thread * length) / threads), 1);
 }
 
 /** Walks the cycle (or the indices in order), `step` entries at a time: round and round, or once and then -1. */
 class CyclePicker implements Picker {
   private i: number;
-  private readonly length: number;
 
   constructor(
     private readonly cycle: Uint32Array | null,
-    count: number,
+    private readonly length: number,
     private readonly once: boolean,
     first: number,
     private readonly step: number,
   ) {
-    this.length = cycle === null ? count : cycle.length;
-    this.i = once ? Math.min(first, this.length) : first % this.length;
+    this.i = Math.min(first, length);
   }
 
   next(): number {
