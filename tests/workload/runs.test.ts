@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Server, Socket, TCPSocketListener } from "bun";
+import type { Socket, TCPSocketListener } from "bun";
 import { BUILT_IN_PRESETS, parseConfig } from "../../src/config/bench-config.ts";
 import { benchPlan } from "../../src/config/bench-plan.ts";
 import type { ClosedRun, OpenRun } from "../../src/config/plan.ts";
@@ -37,7 +37,7 @@ interface Received {
 }
 
 /** An HTTP server that keeps every request it receives; `answer(k)` makes the k-th (from 0) response. */
-function countingServer(answer: (k: number, request: Request) => Response = () => new Response("ok")): { server: Server; received: Received[] } {
+function countingServer(answer: (k: number, request: Request) => Response = () => new Response("ok")): { server: ReturnType<typeof Bun.serve>; received: Received[] } {
   const received: Received[] = [];
   const server = Bun.serve({
     hostname: "127.0.0.1",
