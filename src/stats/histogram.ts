@@ -79,7 +79,10 @@ export class LatencyRecorder {
   /** Made when first read: a recorder nobody reads (service time in a closed loop) costs only its counts. */
   private target: Histogram | null = null;
   private readonly counts = new Uint32Array(countsIndex(HIGHEST_TRACKABLE_US) + 1);
-  private readonly recent = new Extremes();
+  // What `counts` holds: how many values, and their exact extremes. Fields of their own, read on the hot path.
+  private pending = 0;
+  private maxUs = 0;
+  private minNonZeroUs = Number.POSITIVE_INFINITY;
   /** Counts of the intervals cut so far that are not in `target` yet; made at the first cut. */
   private whole: Float64Array | null = null;
   private readonly wholeExtremes = new Extremes();
@@ -96,17 +99,23 @@ export class LatencyRecorder {
       us = us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : 0;
     }
     this.counts[countsIndex(us)]!++;
-    const recent = this.recent;
-    if (us > recent.maxUs) recent.maxUs = us;
-    if (us < recent.minNonZeroUs && us > 0) recent.minNonZeroUs = us;
-    recent.total++;
+    if (us > this.maxUs) this.maxUs = us;
+    if (us < this.minNonZeroUs && us > 0) this.minNonZeroUs = us;
+    this.pending++;
   }
 
   /** Everything recorded so far. */
   get histogram(): Histogram {
     const target = (this.target ??= createLatencyHistogram());
-    if (this.recent.total > 0) flushInto(target, this.counts, this.recent);
-    if (this.whole !== null && this.wholeExtremes.total > 0) flushInto(target, this.whole, this.wholeExtremes);
+    if (this.pending > 0) {
+      flushInto(target, this.counts, this.maxUs, this.minNonZeroUs);
+      this.clearPending();
+    }
+    const { whole, wholeExtremes } = this;
+    if (whole !== null && wholeExtremes.total > 0) {
+      flushInto(target, whole, wholeExtremes.maxUs, wholeExtremes.minNonZeroUs);
+      wholeExtremes.clear();
+    }
     return target;
   }
 
@@ -119,18 +128,24 @@ export class LatencyRecorder {
    * time, so nothing is recorded between the first and the last count moved.
    */
   cut(): IntervalCounts {
-    const { counts, recent } = this;
+    const counts = this.counts;
     const interval = (this.interval ??= { counts: new Uint32Array(counts.length), length: 0, total: 0 });
     const whole = (this.whole ??= new Float64Array(counts.length));
-    const length = recent.total > 0 ? countsIndex(recent.maxUs) + 1 : 0;
+    const length = this.pending > 0 ? countsIndex(this.maxUs) + 1 : 0;
     interval.counts.set(counts.subarray(0, length));
     interval.length = length;
-    interval.total = recent.total;
+    interval.total = this.pending;
     for (let index = 0; index < length; index++) whole[index]! += counts[index]!;
     counts.fill(0, 0, length);
-    this.wholeExtremes.add(recent);
-    recent.clear();
+    this.wholeExtremes.add(this.pending, this.maxUs, this.minNonZeroUs);
+    this.clearPending();
     return interval;
+  }
+
+  private clearPending(): void {
+    this.pending = 0;
+    this.maxUs = 0;
+    this.minNonZeroUs = Number.POSITIVE_INFINITY;
   }
 }
 
@@ -140,10 +155,10 @@ class Extremes {
   maxUs = 0;
   minNonZeroUs = Number.POSITIVE_INFINITY;
 
-  add(other: Extremes): void {
-    this.total += other.total;
-    if (other.maxUs > this.maxUs) this.maxUs = other.maxUs;
-    if (other.minNonZeroUs < this.minNonZeroUs) this.minNonZeroUs = other.minNonZeroUs;
+  add(total: number, maxUs: number, minNonZeroUs: number): void {
+    this.total += total;
+    if (maxUs > this.maxUs) this.maxUs = maxUs;
+    if (minNonZeroUs < this.minNonZeroUs) this.minNonZeroUs = minNonZeroUs;
   }
 
   clear(): void {
@@ -154,8 +169,7 @@ class Extremes {
 }
 
 /** Moves `counts` (cleared on the way) into `target`, each at its sub-bucket; the exact extremes keep min and max exact. */
-function flushInto(target: Histogram, counts: Uint32Array | Float64Array, extremes: Extremes): void {
-  const { maxUs, minNonZeroUs } = extremes;
+function flushInto(target: Histogram, counts: Uint32Array | Float64Array, maxUs: number, minNonZeroUs: number): void {
   // Nothing lies above the largest value: the scan stops there.
   const maxIndex = countsIndex(maxUs);
   const minIndex = minNonZeroUs === Number.POSITIVE_INFINITY ? -1 : countsIndex(minNonZeroUs);
@@ -170,7 +184,6 @@ function flushInto(target: Histogram, counts: Uint32Array | Float64Array, extrem
       target.recordValueWithCount(index === maxIndex ? maxUs : index === minIndex ? minNonZeroUs : valueAtIndex(index), count);
     }
   }
-  extremes.clear();
 }
 
 /** HdrHistogram V2 compressed base64 — the interchange format other HdrHistogram tools read. */
