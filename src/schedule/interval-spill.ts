@@ -9,7 +9,9 @@ import type { Interval } from "../stats/result.ts";
  *
  * An interval holds a few kilobytes of encoded histograms; kept in memory, a long run at 1 s
  * intervals grows by megabytes an hour (a day-long soak test by hundreds). On disk they cost the
- * run nothing but one small write per interval, and its memory stays flat however long it runs.
+ * run nothing but one small write per interval, and its memory stays flat however long it runs
+ * (where the temporary directory is a tmpfs, the file is in RAM still, but outside the process's
+ * heap, and the kernel can swap it out).
  * They are read back, not streamed into the outputs, because everything after the run (threads'
  * and stages' results, the document, the report) works on whole results; that peak comes after
  * the load has stopped.
