@@ -1,0 +1,478 @@
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import { encodeRequest } from "./encode.ts";
+import type { Picker } from "./order.ts";
+import { RAND, SEQ, writeRandomDigits, writeSeq, writeUuid, type RandomSource } from "./placeholders.ts";
+import type { Origin } from "./pool.ts";
+import { checkBody, checkHeader, checkMethod, checkName, checkUrl, checkWeight, Place, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
+
+/**
+ * A workload module (`--script workload.ts`, TypeScript or JavaScript), loaded from disk at run
+ * time by Bun itself, once per thread:
+ *
+ *     export async function targets() { return [{ url: "http://127.0.0.1:8080/", name: "home" }]; }
+ *     export function pick(i) { return i % 3; }                 // optional: which target next
+ *     export function check(response) { return response.status === 200 || "status"; } // optional
+ *     export function request(i) { return { url: `http://127.0.0.1:8080/${i}` }; }     // escape hatch
+ *
+ * `targets()` runs before the clock starts and its targets go into the request pool like a
+ * targets file's, checked by the same rules. `pick`, `check` and `request` run per request and
+ * cost what JavaScript calls cost; `request(i)` makes the run `generator: "dynamic"`.
+ *
+ * A script that cannot be loaded, throws, or returns something wrong stops the run with its
+ * FILE:LINE (the throwing frame, else the function's declaration) and exit 2.
+ */
+
+/** A target as a script writes it. */
+export interface ScriptTarget {
+  method?: string;
+  url: string;
+  headers?: Record<string, string | string[]>;
+  body?: string | Uint8Array;
+  name?: string;
+  weight?: number;
+}
+
+/** What `check(response)` is given. `headers` and `body` are decoded when first read. */
+export interface ScriptResponse {
+  readonly status: number;
+  /** Lower-case names; repeated fields joined with ", ". */
+  readonly headers: Record<string, string>;
+  /** The body as UTF-8 text. */
+  readonly body: string;
+  readonly bodyBytes: Uint8Array;
+}
+
+const FUNCTIONS = ["targets", "pick", "check", "request"] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+const TARGET_KEYS = new Set(["method", "url", "headers", "body", "name", "weight"]);
+
+/** Where minibench's own code is: frames there are not the script's. */
+const OWN_CODE = dirname(import.meta.dir);
+
+export class WorkloadScript {
+  private constructor(
+    /** As the user gave it, for messages. */
+    readonly file: string,
+    private readonly source: string,
+    private readonly exports: Partial<Record<FunctionName, (...args: never[]) => unknown>>,
+  ) {}
+
+  /** Imports the module; refuses one that does not load or exports neither `targets` nor `request`. */
+  static async load(file: string): Promise<WorkloadScript> {
+    const path = resolve(file);
+    let source: string;
+    try {
+      source = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new UsageError(`--script: cannot read ${JSON.stringify(file)}: ${(error as Error).message}`);
+    }
+    let module: Record<string, unknown>;
+    try {
+      module = await import(path);
+    } catch (error) {
+      throw new UsageError(loadFailure(file, path, error));
+    }
+    const exports: Partial<Record<FunctionName, (...args: never[]) => unknown>> = {};
+    for (const name of FUNCTIONS) {
+      const value = module[name];
+      if (value === undefined) continue;
+      if (typeof value !== "function") throw new UsageError(`${file}: expected the export "${name}" to be a function, got ${typeof value}`);
+      exports[name] = value as (...args: never[]) => unknown;
+    }
+    if (exports.targets === undefined && exports.request === undefined) {
+      throw new UsageError(`${file}: expected the module to export a function targets() (or request(i)), it exports ${describeExports(module)}`);
+    }
+    return new WorkloadScript(file, source, exports);
+  }
+
+  get hasTargets(): boolean {
+    return this.exports.targets !== undefined;
+  }
+
+  /** `request(i)` builds every request at run time: the run is `generator: "dynamic"`. */
+  get dynamic(): boolean {
+    return this.exports.request !== undefined;
+  }
+
+  get hasPick(): boolean {
+    return this.exports.pick !== undefined;
+  }
+
+  get hasCheck(): boolean {
+    return this.exports.check !== undefined;
+  }
+
+  /** Calls `targets()` (awaited) and hands each target to `emit`, checked as a targets file's are; returns how many. */
+  async targets(defaults: TargetDefaults, emit: (target: TargetSpec) => void): Promise<number> {
+    const targets = this.exports.targets;
+    if (targets === undefined) return 0;
+    let list: unknown;
+    try {
+      list = await (targets as () => unknown)();
+    } catch (error) {
+      throw this.failure("targets", "targets() threw", error);
+    }
+    const place: ScriptPlace = new ScriptPlace(this.file, this.line("targets"), "targets()");
+    if (!Array.isArray(list)) place.fail(`expected an array of targets, got ${describe(list)}`);
+    if (list.length === 0) place.fail("expected at least one target, got an empty array");
+    for (let i = 0; i < list.length; i++) {
+      place.at = `[${i}]`;
+      emit(toSpec(place, list[i], defaults));
+    }
+    return list.length;
+  }
+
+  /**
+   * `pick(i)` as a picker over `count` targets: request number i (`first`, then every `step`, so
+   * threads never share a number) goes to the target it returns; -1 ends the run as `once` does.
+   */
+  picker(count: number, first = 0, step = 1): Picker {
+    const pick = this.exports.pick as ((i: number) => unknown) | undefined;
+    if (pick === undefined) throw new Error("picker() of a script without pick()");
+    const line = this.line("pick");
+    let i = first;
+    return {
+      next: () => {
+        const at = i;
+        i += step;
+        let target: unknown;
+        try {
+          target = pick(at);
+        } catch (error) {
+          throw this.failure("pick", `pick(${at}) threw`, error);
+        }
+        // One comparison on the usual path: an integer index in range.
+        if (Number.isInteger(target) && (target as number) >= -1 && (target as number) < count) return target as number;
+        throw new UsageError(`${this.where(line)}: pick(${at}): expected a target index from 0 to ${count - 1} (or -1 to stop), got ${describe(target)}`);
+      },
+    };
+  }
+
+  /** The run's `check(response)` with its counters; null without one. */
+  check(): ScriptCheck | null {
+    const check = this.exports.check as ((response: ScriptResponse) => unknown) | undefined;
+    return check === undefined ? null : new ScriptCheck(this, check);
+  }
+
+  /** `request(i)` encoding each request at run time; null without one. */
+  requests(options: DynamicOptions): DynamicRequests | null {
+    const request = this.exports.request as ((i: number) => unknown) | undefined;
+    return request === undefined ? null : new DynamicRequests(this, request, options);
+  }
+
+  /** The line `name` is declared on, or 0 when the source does not say plainly. */
+  line(name: FunctionName): number {
+    const declaration = new RegExp(String.raw`(?:function\s*\*?\s*${name}\s*\(|(?:const|let|var)\s+${name}\s*[=:])`).exec(this.source);
+    return declaration === null ? 0 : this.source.slice(0, declaration.index).split("\n").length;
+  }
+
+  where(line: number): string {
+    return line > 0 ? `${this.file}:${line}` : this.file;
+  }
+
+  /** A set-up failure for an exception out of `name`: at the script's frame that threw, else at `name`'s declaration. */
+  failure(name: FunctionName, what: string, error: unknown): UsageError {
+    const frame = scriptFrame(error);
+    const where = frame === null ? this.where(this.line(name)) : `${shown(this.file, frame.file)}:${frame.line}`;
+    return new UsageError(`${where}: ${what}: ${errorText(error)}`);
+  }
+}
+
+/**
+ * A targets-file place for a script's return value: the line is the function's, and what is
+ * wrong is named by where in the value it is: `workload.ts:3: targets()[2].url: expected …`.
+ */
+class ScriptPlace extends Place {
+  at = "";
+  field = "";
+
+  constructor(
+    file: string,
+    line: number,
+    private readonly call: string,
+  ) {
+    super(file);
+    this.line = line;
+  }
+
+  override fail(expected: string): never {
+    const where = this.line > 0 ? `${this.file}:${this.line}` : this.file;
+    throw new UsageError(`${where}: ${this.call}${this.at}${this.field}: ${expected}`);
+  }
+}
+
+function toSpec(place: ScriptPlace, value: unknown, defaults: TargetDefaults): TargetSpec {
+  place.field = "";
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array || thenable(value)) {
+    place.fail(`expected a target {url, method?, headers?, body?, name?, weight?}, got ${describe(value)}`);
+  }
+  const fields = value as Record<string, unknown>;
+  for (const key of Object.keys(fields)) if (!TARGET_KEYS.has(key)) place.fail(`expected only url, method, headers, body, name and weight, got ${JSON.stringify(key)}`);
+  const { method, url, headers, body, name, weight } = fields;
+  place.field = ".url";
+  const spec: TargetSpec = { method: defaults.method, url: checkUrl(place, expectString(place, url)), headers: [...defaults.headers], body: defaults.body, name: null, weight: 1 };
+  place.field = ".method";
+  if (method !== undefined) spec.method = checkMethod(place, expectString(place, method));
+  place.field = ".headers";
+  if (headers !== undefined) spec.headers.push(...headerList(place, headers));
+  place.field = ".body";
+  if (body !== undefined) spec.body = checkBody(place, bodyBytes(place, body));
+  place.field = ".name";
+  if (name !== undefined) spec.name = checkName(place, expectString(place, name));
+  place.field = ".weight";
+  if (weight !== undefined) spec.weight = checkWeight(place, typeof weight === "number" ? String(weight) : describe(weight));
+  return spec;
+}
+
+function expectString(place: ScriptPlace, value: unknown): string {
+  if (typeof value !== "string") place.fail(`expected a string, got ${describe(value)}`);
+  return value;
+}
+
+function headerList(place: ScriptPlace, headers: unknown): [string, string][] {
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
+    place.fail(`expected an object of header values {"Name": "value" or ["value", …]}, got ${describe(headers)}`);
+  }
+  const out: [string, string][] = [];
+  const field = place.field;
+  for (const [name, values] of Object.entries(headers)) {
+    place.field = `${field}[${JSON.stringify(name)}]`;
+    for (const value of Array.isArray(values) ? values : [values]) out.push(checkHeader(place, name, expectString(place, value)));
+  }
+  return out;
+}
+
+function bodyBytes(place: ScriptPlace, body: unknown): Uint8Array {
+  if (typeof body === "string") return new Uint8Array(Buffer.from(body, "utf8"));
+  if (body instanceof Uint8Array) return body;
+  place.fail(`expected a string or a Uint8Array, got ${describe(body)}`);
+}
+
+/**
+ * `check(response)` and what it said, as `checks` counts them: every response it saw under
+ * `script` (passed when it returned true), and each name it returned as a failure under
+ * `script:NAME`, passed by every response it did not name.
+ */
+export class ScriptCheck {
+  /** Distinct failure names at most; later ones are counted under `script:other`. */
+  static readonly MAX_NAMES = 32;
+  private checked = 0;
+  private passed = 0;
+  private readonly failedBy = new Map<string, number>();
+  private readonly line: number;
+
+  constructor(
+    private readonly script: WorkloadScript,
+    private readonly fn: (response: ScriptResponse) => unknown,
+  ) {
+    this.line = script.line("check");
+  }
+
+  /** Calls `check` on one complete response (`head`: status line and fields; `body`: the payload); true when it passed. */
+  run(status: number, head: Uint8Array, body: Uint8Array): boolean {
+    let verdict: unknown;
+    try {
+      verdict = this.fn(new LazyResponse(status, head, body));
+    } catch (error) {
+      throw this.script.failure("check", `check() threw on a ${status} response`, error);
+    }
+    this.checked++;
+    if (verdict === true) {
+      this.passed++;
+      return true;
+    }
+    if (verdict === false) return false;
+    if (typeof verdict === "string" && /^\S{1,64}$/.test(verdict)) {
+      const name = this.failedBy.has(verdict) || this.failedBy.size < ScriptCheck.MAX_NAMES ? verdict : "other";
+      this.failedBy.set(name, (this.failedBy.get(name) ?? 0) + 1);
+      return false;
+    }
+    throw new UsageError(`${this.script.where(this.line)}: check(): expected true, false or the failed check's name (1 to 64 characters without spaces), got ${describe(verdict)}`);
+  }
+
+  toJSON(): Record<string, { passed: number; failed: number }> {
+    const counts: Record<string, { passed: number; failed: number }> = { script: { passed: this.passed, failed: this.checked - this.passed } };
+    for (const [name, failed] of this.failedBy) counts[`script:${name}`] = { passed: this.checked - failed, failed };
+    return counts;
+  }
+}
+
+class LazyResponse implements ScriptResponse {
+  private fields: Record<string, string> | null = null;
+  private text: string | null = null;
+
+  constructor(
+    readonly status: number,
+    private readonly head: Uint8Array,
+    readonly bodyBytes: Uint8Array,
+  ) {}
+
+  get headers(): Record<string, string> {
+    return (this.fields ??= parseFields(this.head));
+  }
+
+  get body(): string {
+    return (this.text ??= Buffer.from(this.bodyBytes.buffer, this.bodyBytes.byteOffset, this.bodyBytes.byteLength).toString("utf8"));
+  }
+}
+
+/** The fields of a response head (the parser already checked its syntax). */
+export function parseFields(head: Uint8Array): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const lines = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString("latin1").split("\r\n");
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    fields[name] = name in fields ? `${fields[name]}, ${value}` : value;
+  }
+  return fields;
+}
+
+export interface DynamicOptions {
+  keepAlive: boolean;
+  defaults: TargetDefaults;
+  /** The origins the run connects to; a request elsewhere is refused. */
+  origins: readonly Origin[];
+  random: RandomSource;
+  /** Request numbers: `first`, then every `step` (threads interleave). */
+  first?: number;
+  step?: number;
+}
+
+/**
+ * `request(i)`: each request built by the script at run time, checked and encoded as a target of
+ * `targets()` would be (its `{{seq}}` is i; `{{rand:N}}` and `{{uuid}}` are drawn). It allocates
+ * per request what a script call and an encoding cost: measured in scripts/bench-script.ts.
+ */
+export class DynamicRequests {
+  /** Of the last request built: its origin's index, whether it is HEAD, its name (or null). */
+  origin = 0;
+  head = false;
+  name: string | null = null;
+  private i: number;
+  private readonly step: number;
+  private readonly place: ScriptPlace;
+  private readonly patches: number[] = [];
+
+  constructor(
+    private readonly script: WorkloadScript,
+    private readonly fn: (i: number) => unknown,
+    private readonly options: DynamicOptions,
+  ) {
+    this.i = options.first ?? 0;
+    this.step = options.step ?? 1;
+    this.place = new ScriptPlace(script.file, script.line("request"), "request");
+  }
+
+  /** The bytes of the next request. */
+  next(): Uint8Array {
+    const i = this.i;
+    this.i += this.step;
+    let value: unknown;
+    try {
+      value = this.fn(i);
+    } catch (error) {
+      throw this.script.failure("request", `request(${i}) threw`, error);
+    }
+    const place = this.place;
+    place.at = `(${i})`;
+    const spec = toSpec(place, value, this.options.defaults);
+    place.field = ".url";
+    this.origin = this.originOf(place, spec);
+    this.head = spec.method === "HEAD";
+    this.name = spec.name;
+    this.patches.length = 0;
+    const text = encodeRequest(spec, this.options.keepAlive, this.patches);
+    const bytes = new Uint8Array(Buffer.from(text, "latin1"));
+    for (let p = 0; p < this.patches.length; p += 3) {
+      const [at, kind, width] = [this.patches[p]!, this.patches[p + 1]!, this.patches[p + 2]!];
+      if (kind === SEQ) writeSeq(bytes, at, width, i);
+      else if (kind === RAND) writeRandomDigits(bytes, at, width, this.options.random);
+      else writeUuid(bytes, at, this.options.random);
+    }
+    return bytes;
+  }
+
+  private originOf(place: ScriptPlace, { url }: TargetSpec): number {
+    const origins = this.options.origins;
+    for (let o = 0; o < origins.length; o++) {
+      const origin = origins[o]!;
+      if (origin.port === url.port && origin.hostname === url.hostname && origin.tls === url.tls) return o;
+    }
+    const known = origins.map((origin) => `${origin.tls ? "https" : "http"}://${origin.hostname}:${origin.port}`).join(", ");
+    place.fail(`expected a URL on an origin the run connects to (${known}), got ${JSON.stringify(url.href)}`);
+  }
+}
+
+/** Why the module did not load: Bun's build errors carry their position, other errors a stack. */
+function loadFailure(file: string, path: string, error: unknown): string {
+  const built = buildErrors(error);
+  if (built.length > 0) {
+    const { message, position } = built[0]!;
+    const more = built.length > 1 ? ` (and ${built.length - 1} more)` : "";
+    const where = position?.file ? `${shown(file, position.file)}:${position.line}:${position.column}` : file;
+    return `${where}: cannot be loaded: ${message}${more}`;
+  }
+  const frame = scriptFrame(error);
+  const where = frame === null ? file : `${shown(file, frame.file)}:${frame.line}`;
+  // A module that throws while it is evaluated is the script's fault too; so is an import it cannot resolve.
+  return `${where}: cannot be loaded: ${errorText(error).replaceAll(path, file)}`;
+}
+
+interface BuildError {
+  message: string;
+  position: { file: string; line: number; column: number } | null;
+}
+
+function buildErrors(error: unknown): BuildError[] {
+  if (typeof error !== "object" || error === null) return [];
+  const list = (error as { errors?: unknown }).errors;
+  const candidates = Array.isArray(list) ? list : [error];
+  return candidates.filter((e): e is BuildError => typeof e === "object" && e !== null && "position" in e && (e as BuildError).position !== null);
+}
+
+/** The first frame of the stack that is in no file of minibench's own: the script's, or a module it imports. */
+function scriptFrame(error: unknown): { file: string; line: number } | null {
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  for (const match of stack.matchAll(/^\s+at (?:.*? \()?(\/[^():]+|[A-Za-z]:\\[^():]+):(\d+)(?::\d+)?\)?$/gm)) {
+    const file = match[1]!;
+    if (file.startsWith(OWN_CODE) || file.startsWith("/$bunfs/") || file.startsWith("B:\\~BUN\\")) continue;
+    return { file, line: Number(match[2]) };
+  }
+  return null;
+}
+
+/** `file` as the user named it when it is the script itself; other files relative to the current directory. */
+function shown(file: string, path: string): string {
+  if (path === resolve(file)) return file;
+  const near = relative(process.cwd(), path);
+  return near.startsWith("..") || isAbsolute(near) ? path : near;
+}
+
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return describe(error);
+  return error.name === "Error" ? error.message : `${error.name}: ${error.message}`;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return "a function";
+  if (thenable(value)) return "a Promise (it must return at once, not be async)";
+  try {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+const thenable = (value: unknown) => typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+
+function describeExports(module: Record<string, unknown>): string {
+  const names = Object.keys(module);
+  return names.length === 0 ? "nothing" : names.join(", ");
+}
