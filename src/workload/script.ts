@@ -387,7 +387,8 @@ export class DynamicRequests {
     this.name = spec.name;
     this.patches.length = 0;
     const text = encodeRequest(spec, this.options.keepAlive, this.patches);
-    const bytes = new Uint8Array(Buffer.from(text, "latin1"));
+    // A Buffer is a Uint8Array already: a copy into a plain one would cost a third as much again.
+    const bytes = Buffer.from(text, "latin1");
     for (let p = 0; p < this.patches.length; p += 3) {
       const [at, kind, width] = [this.patches[p]!, this.patches[p + 1]!, this.patches[p + 2]!];
       if (kind === SEQ) writeSeq(bytes, at, width, i);

@@ -1,0 +1,119 @@
+/**
+ * What a workload script costs per request, beside the request pool it feeds.
+ *
+ *   bun scripts/bench-script.ts [requests=1000000] [runs=5]
+ *
+ * Per request, in ns, medians of `runs` rounds (each round runs every case once, in turn):
+ * - the pool's own choice (roundrobin over 10,000 targets): the baseline;
+ * - the same 10,000 targets from a script's `targets()`: the pool is identical, so the choice is;
+ * - `pick(i)` from the script instead (one JavaScript call per request);
+ * - `check(response)` reading the status only, and reading the body (decoded per response);
+ * - `request(i)`, the escape hatch: the script builds a target, it is checked and encoded.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makePicker } from "../src/workload/order.ts";
+import { PoolBuilder, type RequestPool } from "../src/workload/pool.ts";
+import { Random } from "../src/workload/random.ts";
+import { WorkloadScript } from "../src/workload/script.ts";
+import { NO_DEFAULTS } from "../src/workload/target-spec.ts";
+import { readTargets } from "../src/workload/targets.ts";
+import { integerFlag, median, tempDir } from "./lib/bench-kit.ts";
+
+const TARGETS = 10_000;
+const ORIGIN = "http://127.0.0.1:8080";
+
+const SCRIPT = `
+export function targets() {
+  return Array.from({ length: ${TARGETS} }, (_, i) => ({ url: "${ORIGIN}/items/" + i, headers: { "X-Tenant": "t" + (i % 97) } }));
+}
+export function pick(i) { return i % ${TARGETS}; }
+export function check(response) { return response.status === 200 || "status"; }
+export function request(i) { return { url: "${ORIGIN}/items/" + (i % ${TARGETS}), headers: { "X-Tenant": "t" + (i % 97) } }; }
+`;
+const BODY_CHECK = `export function request() { return { url: "${ORIGIN}/" }; }\nexport function check(response) { return response.body.includes("ok") || "body"; }\n`;
+
+async function main(requests: number, runs: number): Promise<void> {
+  const file = join(tempDir, "workload.js");
+  writeFileSync(file, SCRIPT);
+  const bodyFile = join(tempDir, "body-check.js");
+  writeFileSync(bodyFile, BODY_CHECK);
+  const script = await WorkloadScript.load(file);
+  const bodyScript = await WorkloadScript.load(bodyFile);
+
+  const fromFile = poolOfFile();
+  const builder = new PoolBuilder(true);
+  await script.targets(NO_DEFAULTS, (spec) => builder.add(spec));
+  const fromScript = builder.build();
+  if (Buffer.compare(fromFile.bytes, fromScript.bytes) !== 0) throw new Error("the script's pool differs from the file's");
+
+  const head = new Uint8Array(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\n", "latin1"));
+  const body = new Uint8Array(Buffer.from("ok", "latin1"));
+  const statusCheck = script.check()!;
+  const bodyCheck = bodyScript.check()!;
+  const origins = fromScript.origins;
+
+  const cases: { name: string; run: () => number }[] = [
+    { name: "pool: targets file, roundrobin", run: () => timed(requests, poolPicks(fromFile)) },
+    { name: "pool: script targets(), roundrobin", run: () => timed(requests, poolPicks(fromScript)) },
+    { name: "script pick(i)", run: () => timed(requests, scriptPicks(fromScript, script)) },
+    { name: "pool + check(): status", run: () => timed(requests, checked(fromScript, () => statusCheck.run(200, head, body))) },
+    { name: "pool + check(): body text", run: () => timed(requests, checked(fromScript, () => bodyCheck.run(200, head, body))) },
+    { name: "request(i): built per request", run: () => timed(requests, dynamic(script, origins)) },
+  ];
+  const samples = cases.map(() => [] as number[]);
+  for (let round = 0; round < runs; round++) cases.forEach((c, i) => samples[i]!.push(c.run()));
+  const base = median(samples[0]!);
+  console.log(`${TARGETS.toLocaleString("en-US")} targets, ${requests.toLocaleString("en-US")} requests per run, ns per request, median of ${runs}`);
+  cases.forEach((c, i) => {
+    const ns = median(samples[i]!);
+    console.log(`  ${c.name.padEnd(38)} ${ns.toFixed(1).padStart(8)} ns   ${(ns - base).toFixed(1).padStart(8)} ns over the pool`);
+  });
+}
+
+function poolOfFile(): RequestPool {
+  const text = Array.from({ length: TARGETS }, (_, i) => `GET ${ORIGIN}/items/${i}\nX-Tenant: t${i % 97}\n`).join("\n");
+  const builder = new PoolBuilder(true);
+  readTargets({ file: "bench", text }, "http", NO_DEFAULTS, (spec) => builder.add(spec));
+  return builder.build();
+}
+
+/** One step per request, returning the bytes it would send (summed, so none is optimised away). */
+type Step = () => number;
+
+function timed(requests: number, step: Step): number {
+  let sum = 0;
+  const start = Bun.nanoseconds();
+  for (let n = 0; n < requests; n++) sum += step();
+  const ns = (Bun.nanoseconds() - start) / requests;
+  if (sum === 0) throw new Error("nothing sent");
+  return ns;
+}
+
+function poolPicks(pool: RequestPool): Step {
+  const picker = makePicker(pool.weights, "roundrobin", new Random(1));
+  return () => {
+    const i = picker.next();
+    return pool.offsets[i + 1]! - pool.offsets[i]!;
+  };
+}
+
+function scriptPicks(pool: RequestPool, script: WorkloadScript): Step {
+  const picker = script.picker(pool.count);
+  return () => {
+    const i = picker.next();
+    return pool.offsets[i + 1]! - pool.offsets[i]!;
+  };
+}
+
+function checked(pool: RequestPool, check: () => boolean): Step {
+  const pick = poolPicks(pool);
+  return () => (check() ? pick() : 0);
+}
+
+function dynamic(script: WorkloadScript, origins: RequestPool["origins"]): Step {
+  const requests = script.requests({ keepAlive: true, defaults: NO_DEFAULTS, origins, random: new Random(1) })!;
+  return () => requests.next().length;
+}
+
+await main(integerFlag("requests", process.argv[2] ?? "1000000", 1000), integerFlag("runs", process.argv[3] ?? "5", 1));
