@@ -1,3 +1,4 @@
+import { targetSummaries, type TargetSummary } from "../stats/by-target.ts";
 import type { ResultDocument } from "../stats/document.ts";
 import type { RunResult } from "../stats/result.ts";
 import type { StageResult } from "../stats/stage-results.ts";
@@ -13,13 +14,17 @@ export const CSV_COLUMNS = [
   "stage", "stage_start_s", "stage_duration_s",
   // Rows of `bench capacity`'s probes (phase `capacity_probe`): their order, their step in the search, their verdict.
   "probe", "probe_step", "verdict", "why",
+  // A request pool's rows, after its point's (and its stages'): one per target, named here.
+  "target",
 ] as const;
 
-type AppendedColumn = "stage" | "stage_start_s" | "stage_duration_s" | "probe" | "probe_step" | "verdict" | "why";
+type AppendedColumn = "stage" | "stage_start_s" | "stage_duration_s" | "probe" | "probe_step" | "verdict" | "why" | "target";
 
 /** What a row reports: a measured point (a group of repeats), a stage of a run, or a probe. */
-export type CsvPoint = Pick<GroupSummary, "phase" | "concurrency" | "targetRps" | "achievedRps" | "repeats" | "requests" | "ok" | "errors" | "dropped" | "latencyMs" | "sustained"> & {
+export type CsvPoint = Pick<GroupSummary, "phase" | "concurrency" | "targetRps" | "achievedRps" | "repeats" | "requests" | "ok" | "errors" | "latencyMs" | "sustained"> & {
   throughputRps: number | null;
+  /** Null where drops are not counted apart: a target's row (a dropped request never had a target). */
+  dropped: number | null;
 };
 
 /** One row: its point, the phase it is written under when not the point's own, and its appended cells. */
@@ -99,8 +104,17 @@ export function documentLines(document: ResultDocument): CsvLine[] {
   }
   return document.summary.groups.flatMap((group) => {
     const runs = document.runs.filter((run) => run.phase === group.phase && run.concurrency === group.concurrency && run.targetRps === group.targetRps);
-    return [{ point: group }, ...runs.flatMap((run) => (run.stages ?? []).map((stage) => stageLine(run, stage)))];
+    const targets = targetSummaries(runs).map((target) => targetLine(group, target));
+    return [{ point: group }, ...runs.flatMap((run) => (run.stages ?? []).map((stage) => stageLine(run, stage))), ...targets];
   });
+}
+
+/** A target's row: its point's place, its own counts and percentiles; rates, drops and the verdict are the point's alone. */
+function targetLine(group: GroupSummary, target: TargetSummary): CsvLine {
+  const { phase, concurrency, targetRps } = group;
+  const { repeats, requests, ok, errors, latencyMs } = target;
+  const point: CsvPoint = { phase, concurrency, targetRps, achievedRps: null, throughputRps: null, repeats, requests, ok, errors, dropped: null, latencyMs, sustained: null };
+  return { point, extra: { target: target.name } };
 }
 
 function stageLine(run: RunResult, stage: StageResult): CsvLine {

@@ -5,11 +5,12 @@ import { summarizeRepeats } from "../../src/stats/summary.ts";
 import { LatencyRecorder, encodeHistogram } from "../../src/stats/histogram.ts";
 import { latencyMs, zeroErrors } from "../../src/stats/summary.ts";
 import type { RunResult } from "../../src/stats/result.ts";
+import { pooledRun } from "../support/targets.ts";
 
 test("the header is exactly the contract's columns, in order, then the appended ones", () => {
   expect(CSV_COLUMNS.join(",")).toBe(
     "batch_ts,phase,profile,url,concurrency,target_rps,achieved_rps,throughput_rps,repeats,requests,ok,errors,dropped,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,sustained," +
-      "stage,stage_start_s,stage_duration_s,probe,probe_step,verdict,why",
+      "stage,stage_start_s,stage_duration_s,probe,probe_step,verdict,why,target",
   );
 });
 
@@ -49,7 +50,7 @@ test("one row per measured point, numbers without units, CRLF line ends", () => 
   const lines = text.split("\r\n");
   expect(lines).toHaveLength(3);
   expect(lines[2]).toBe("");
-  expect(lines[1]).toBe('2026-01-01T00:00:00.000Z,closed,,"http://127.0.0.1:1/?a=1,2",4,,,3,1,3,3,0,0,0.2,0.2,0.3,0.3,0.3,0.3,,,,,,,,');
+  expect(lines[1]).toBe('2026-01-01T00:00:00.000Z,closed,,"http://127.0.0.1:1/?a=1,2",4,,,3,1,3,3,0,0,0.2,0.2,0.3,0.3,0.3,0.3,,,,,,,,,');
 });
 
 test("a run in stages: its row, then one row per stage with its place in the window and its verdict", () => {
@@ -71,4 +72,26 @@ test("a run in stages: its row, then one row per stage with its place in the win
   expect(cells(lines[1]!, "phase", "stage", "sustained")).toEqual(["open", "", "false"]);
   expect(cells(lines[2]!, "phase", "target_rps", "achieved_rps", "throughput_rps", "repeats", "sustained", "stage", "stage_start_s", "stage_duration_s")).toEqual(["open_stage", "50", "50", "", "1", "true", "1", "0", "1"]);
   expect(cells(lines[3]!, "phase", "target_rps", "achieved_rps", "sustained", "stage", "stage_start_s")).toEqual(["open_stage", "100", "60", "false", "3", "1"]);
+});
+
+test("a request pool's targets: a row each under their point's, named in the appended column", () => {
+  const runs = [
+    pooledRun(1, [
+      { name: "login", latenciesUs: [1000, 2000], errors: { status_5xx: 1 } },
+      { name: "GET /items", latenciesUs: [3000] },
+    ]),
+    pooledRun(2, [
+      { name: "login", latenciesUs: [1000, 4000] },
+      { name: "GET /items", latenciesUs: [5000, 5000] },
+    ]),
+  ];
+  const document = { runs, summary: { groups: summarizeRepeats(runs) } } as unknown as ResultDocument;
+  const lines = csv(documentLines(document), { batchTs: "T", url: "u", profile: "" }).trim().split("\r\n");
+  expect(lines).toHaveLength(4);
+  const tail = ",,,,,,,";
+  expect(lines[1]!.endsWith(`${tail},`)).toBe(true);
+  // Each percentile the median of the two repeats' (the mean of two): login p99 2 and 4 ms, items 3 and 5 ms.
+  expect(lines[2]).toBe(`T,closed,,u,4,,,,2,5,4,1,,2,1,3.001,3.001,3.001,3.001,${tail},login`);
+  expect(lines[3]).toBe(`T,closed,,u,4,,,,2,3,3,0,,4.002,4.002,4.002,4.002,4.002,4.002,${tail},GET /items`);
+  expect(lines[2]!.split(",")).toHaveLength(CSV_COLUMNS.length);
 });
