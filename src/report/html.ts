@@ -14,6 +14,7 @@ import { ERROR_KINDS } from "../stats/result.ts";
 import type { LatencyMs, RunResult } from "../stats/result.ts";
 import type { GroupSummary } from "../stats/summary.ts";
 import { pointVerdict, totalErrors } from "../stats/summary.ts";
+import { runsOfGroup, targetSummaries, type TargetSummary } from "../stats/by-target.ts";
 import { droppedNote } from "../stats/warnings.ts";
 import { verdictLines } from "./table.ts";
 import { formatCount, formatMs } from "../units.ts";
@@ -24,7 +25,7 @@ import type { Axis, Chart, Guide, Mark, Point, Series, Tick } from "./svg-chart.
 
 export function renderHtmlReport(document: ResultDocument): string {
   const overTime = timeFigures(document, (group) => pointName(group, document));
-  const body = [header(document), keyFigures(document), charts(document, overTime), tables(document), footer(document)].join("\n");
+  const body = [header(document), keyFigures(document), charts(document, overTime), tables(document), targetsSection(document), footer(document)].join("\n");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -85,6 +86,7 @@ function header(document: ResultDocument): string {
     ["mode", esc(modeName(document))],
     ["started", esc(document.startedAt)],
     ["minibench", esc(document.version)],
+    ...generatorMeta(document),
   ];
   const options = flattenOptions(document.options)
     .map(([key, value]) => `<span class="option"><span>${esc(key)}</span> ${esc(value)}</span>`)
@@ -443,6 +445,74 @@ function rowHtml(name: string, repeats: string | null, row: Row, open: boolean):
     rows.push(`<tr class="service"><td>service time</td><td colspan="${before}"></td>${latency(row.serviceTimeMs)}<td></td></tr>`);
   }
   return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per target: a request pool's targets, each point's in a table and a percentile chart
+
+/** Curves in one chart at most: one colour each. The table lists every target. */
+const MAX_TARGET_CURVES = PALETTE.length;
+
+const GENERATOR_TEXT: Record<string, string> = {
+  pool: "request pool, encoded once",
+  dynamic: "dynamic: each request built at run time by the script's request(i)",
+};
+
+/** Where the requests came from, when it was not one fixed request. */
+function generatorMeta(document: ResultDocument): [string, string][] {
+  const generators = [...new Set(document.runs.map((run) => run.generator ?? "fixed"))].filter((generator) => generator !== "fixed");
+  return generators.length > 0 ? [["requests", esc(generators.map((generator) => GENERATOR_TEXT[generator] ?? generator).join("; "))]] : [];
+}
+
+function targetsSection(document: ResultDocument): string {
+  const points = document.summary.groups
+    .map((group) => ({ group, targets: targetSummaries(runsOfGroup(document, group)) }))
+    .filter(({ targets }) => targets.length > 0);
+  if (points.length === 0) return "";
+  const blocks = points.map(({ group, targets }, i) => {
+    const name = pointName(group, document);
+    const content = `${targetChart(targets, points.length > 1 ? name : null)}<div class="scroll"><table class="targets">${targetTable(targets)}</table></div>`;
+    // The first point open, the others a click away: a sweep's eight would bury the page.
+    return i === 0 ? content : `<details><summary>${esc(name)}: ${targets.length} targets</summary>${content}</details>`;
+  });
+  return `<section id="targets">
+<h2>Per target</h2>
+<p class="hint">Each target's requests, errors and latency, percentiles the median across repeats; curves from all repeats merged.</p>
+${blocks.join("\n")}
+</section>`;
+}
+
+function targetChart(targets: readonly TargetSummary[], point: string | null): string {
+  const drawn = [...targets].sort((a, b) => b.requests - a.requests).slice(0, MAX_TARGET_CURVES);
+  const series: Series[] = drawn.map((target, i) => ({ label: target.name, color: colour(i), points: percentileCurve(decodeHistogram(target.histogram)) }));
+  const lastX = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.x)));
+  const left = targets.length - drawn.length;
+  const caption = `Latency by percentile of each target${left > 0 ? `: the ${drawn.length} with the most requests (${left} more in the table)` : ""}.`;
+  return figure(point === null ? "Latency by percentile, per target" : `Latency by percentile, per target · ${point}`, caption, true, {
+    width: 1060,
+    height: 340,
+    x: { label: "percentile", ticks: ninesTicks(lastX), min: 0, max: ninesTicks(lastX).at(-1)!.value },
+    y: { label: "latency (ms)", format: compact },
+    series,
+  });
+}
+
+function targetTable(targets: readonly TargetSummary[]): string {
+  const headings = ["target", "repeats", "requests", "ok", "errors", ...LATENCY_FIELDS.map(([name]) => `${name} ms`)];
+  const rows = targets.map((target) => {
+    const errors = totalErrors(target.errors);
+    const byKind = ERROR_KINDS.filter((kind) => (target.errors[kind] ?? 0) > 0).map((kind) => `${kind} ${formatCount(target.errors[kind])}`);
+    const cells = [
+      `<td>${esc(target.name)}</td>`,
+      `<td>${target.repeats}</td>`,
+      `<td>${formatCount(target.requests)}</td>`,
+      `<td>${formatCount(target.ok)}</td>`,
+      `<td class="${errors > 0 ? "bad" : ""}">${formatCount(errors)}${byKind.length > 0 ? `<span class="kinds">${esc(byKind.join(" · "))}</span>` : ""}</td>`,
+      ...LATENCY_FIELDS.map(([, field]) => `<td>${formatMs(target.latencyMs[field])}</td>`),
+    ];
+    return `<tr>${cells.join("")}</tr>`;
+  });
+  return `<thead><tr>${headings.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody>`;
 }
 
 // ---------------------------------------------------------------------------------------------

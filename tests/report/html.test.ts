@@ -1,10 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ResultDocument } from "../../src/stats/document.ts";
+import { resultDocument, type ResultDocument } from "../../src/stats/document.ts";
+import { targetSummaries } from "../../src/stats/by-target.ts";
+import { summarizeRepeats } from "../../src/stats/summary.ts";
 import { renderHtmlReport, writeHtmlReport } from "../../src/report/html.ts";
 import type { LatencyMs } from "../../src/stats/result.ts";
 import { closedDocument, openDocument, presetDocument, sweepDocument } from "../support/documents.ts";
+import { pooledRun } from "../support/targets.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 const DOCUMENTS = { closed: closedDocument(), open: openDocument(), sweep: sweepDocument(), preset: presetDocument() };
@@ -302,5 +305,70 @@ describe("renderHtmlReport", () => {
     const path = join(tempDir("html"), "report.html");
     writeHtmlReport(DOCUMENTS.open, path);
     expect(readFileSync(path, "utf8")).toBe(renderHtmlReport(DOCUMENTS.open));
+  });
+});
+
+describe("per target", () => {
+  /** Two repeats at c=4 and one at c=8 of a pool with a login target and twelve item targets. */
+  function pooledDocument(generator: "pool" | "dynamic" = "pool"): ResultDocument {
+    const targets = (scale: number) => [
+      { name: "login", latenciesUs: [2000, 4000, 8000].map((us) => us * scale), errors: { status_5xx: 2 } },
+      ...Array.from({ length: 12 }, (_, i) => ({ name: `GET /items/${i}`, latenciesUs: Array.from({ length: 12 - i }, () => 1000 * scale) })),
+    ];
+    const runs = [pooledRun(1, targets(1)), pooledRun(2, targets(2)), pooledRun(1, targets(1), 8)].map((run) => ({ ...run, generator }));
+    return resultDocument("sweep", "http://127.0.0.1:8080/", new Date("2026-01-02T03:04:05.000Z"), {}, runs, summarizeRepeats(runs), false);
+  }
+
+  async function targetTables(html: string): Promise<string[][][]> {
+    const tables: string[][][] = [];
+    let cell = "";
+    await new HTMLRewriter()
+      .on("table.targets", { element: () => void tables.push([]) })
+      .on("table.targets tr", { element: () => void tables.at(-1)!.push([]) })
+      .on("table.targets th, table.targets td", {
+        element(element) {
+          cell = "";
+          element.onEndTag(() => void tables.at(-1)!.at(-1)!.push(cell));
+        },
+        text(chunk) {
+          cell += chunk.text;
+        },
+      })
+      .transform(new Response(html))
+      .text();
+    return tables;
+  }
+
+  test("a table per point: every target with its counts and median percentiles; later points a click away", async () => {
+    const document = pooledDocument();
+    const html = renderHtmlReport(document);
+    expect(wellFormednessProblems(html)).toEqual([]);
+    const tables = await targetTables(html);
+    expect(tables).toHaveLength(2);
+    const [header, login, ...items] = tables[0]!;
+    expect(header).toEqual(["target", "repeats", "requests", "ok", "errors", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"]);
+    expect(items).toHaveLength(12);
+    expect(login!.slice(0, 4)).toEqual(["login", "2", "10", "6"]);
+    expect(login![4]).toBe("4status_5xx 4");
+    // login's p99 per repeat: 8 and 16 ms (bucket tops), the median between them.
+    expectShown(login![header!.indexOf("p99 ms")]!, targetSummaries(document.runs.slice(0, 2))[0]!.latencyMs.p99);
+    expect(html).toContain("<details><summary>c=8: 13 targets</summary>");
+  });
+
+  test("a percentile chart per point, the ten targets with the most requests drawn", async () => {
+    const parsed = await parse(renderHtmlReport(pooledDocument()));
+    expect(parsed.chartTitles.filter((title) => title.includes("per target"))).toEqual(["Latency by percentile, per target · c=4", "Latency by percentile, per target · c=8"]);
+    const legend = parsed.legends.at(-1)!;
+    expect(legend).toHaveLength(10);
+    expect(legend.slice(0, 3)).toEqual(["GET /items/0", "GET /items/1", "GET /items/2"]);
+    expect(legend).not.toContain("GET /items/11");
+  });
+
+  test("the generator is named in the header; a fixed request's report has no per-target section", () => {
+    expect(renderHtmlReport(pooledDocument("dynamic"))).toContain("dynamic: each request built at run time by the script&#39;s request(i)");
+    expect(renderHtmlReport(pooledDocument("pool"))).toContain("request pool, encoded once");
+    const fixed = renderHtmlReport(DOCUMENTS.closed);
+    expect(fixed).not.toContain('id="targets"');
+    expect(fixed).not.toContain("request pool");
   });
 });
