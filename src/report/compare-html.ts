@@ -7,7 +7,7 @@
 import { METRIC_LABELS, type Comparison, type PointComparison, type PointSide } from "../stats/compare.ts";
 import { decodeHistogram } from "../stats/histogram.ts";
 import type { ResultDocument } from "../stats/document.ts";
-import { formatChange, formatMetricValue, formatNoise, formatPValue, pointHeading, unmatchedLines, type Names } from "./compare-table.ts";
+import { formatChange, formatMetricValue, formatNoise, formatPValue, pointHeading, TARGET_HEADINGS, targetRows, unmatchedLines, type Names } from "./compare-table.ts";
 import { writeAtomically } from "./files.ts";
 import { CSS, figure, ninesTicks, PALETTE, percentileCurve } from "./html.ts";
 import { compact, esc } from "./svg-chart.ts";
@@ -89,7 +89,15 @@ function pointSection(point: PointComparison, base: ResultDocument, next: Result
 <h2>${esc(pointHeading(point))}</h2>
 ${table}
 <div class="charts">${chart}</div>
+${point.byTarget ? targetsTable(point) : ""}
 </section>`;
+}
+
+function targetsTable(point: PointComparison): string {
+  const targets = point.byTarget!;
+  const rows = targetRows(targets).map((cells) => `<tr>${cells.map((cell, i) => `<td${i === cells.length - 1 ? ` class="verdict ${/slower/.test(cell) ? "slower" : /faster/.test(cell) ? "faster" : ""}"` : ""}>${esc(cell)}</td>`).join("")}</tr>`);
+  return `<h3 class="targets">Per target (latency in ms; p ≤ ${Number(targets.alphaPerMetric.toPrecision(2))} for a verdict)</h3>
+<div class="scroll"><table class="targets"><thead><tr>${TARGET_HEADINGS.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
 }
 
 /** The merged histogram of all repeats of a point, as the document's summary holds it. */
@@ -115,5 +123,6 @@ td.verdict.slower { color: #b91c1c; font-weight: 600; }
 td.verdict.faster { color: #047857; font-weight: 600; }
 td.verdict.needs-repeats { color: #92400e; }
 section .charts { margin-top: 16px; }
+h3.targets { margin-top: 18px; }
 @media (max-width: 760px) { .sides { grid-template-columns: 1fr; } }
 `;

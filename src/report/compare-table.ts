@@ -1,4 +1,4 @@
-import { METRIC_LABELS, type Comparison, type MetricComparison, type PointComparison } from "../stats/compare.ts";
+import { METRIC_LABELS, type Comparison, type MetricComparison, type PointComparison, type TargetsComparison } from "../stats/compare.ts";
 import { formatCount, formatMs } from "../units.ts";
 import { renderTable } from "./table.ts";
 
@@ -46,7 +46,8 @@ export function comparisonTable(comparison: Comparison, names: Names): string {
       metric.verdict,
     ]);
     const table = renderTable(["metric", "base", "new", "change", "noise", "p", "verdict"], rows);
-    return `${pointHeading(point)}\n${table}`;
+    const targets = point.byTarget ? `\n\nper target (p ≤ ${Number(point.byTarget.alphaPerMetric.toPrecision(2))} for a verdict)\n${renderTable(TARGET_HEADINGS, targetRows(point.byTarget))}` : "";
+    return `${pointHeading(point)}\n${table}${targets}`;
   });
   const { settings } = comparison;
   const alpha = comparison.points[0]?.alphaPerMetric ?? settings.alpha;
@@ -64,8 +65,28 @@ export function comparisonTable(comparison: Comparison, names: Names): string {
 
 export function unmatchedLines(comparison: Comparison, names: Names): string[] {
   const { base, new: next } = comparison.unmatched;
+  const targets = (point: PointComparison, side: "base" | "new") => point.byTarget?.unmatched[side].map((name) => `${name} (${point.label})`) ?? [];
+  const baseTargets = comparison.points.flatMap((point) => targets(point, "base"));
+  const newTargets = comparison.points.flatMap((point) => targets(point, "new"));
   return [
     ...(base.length > 0 ? [`only in ${names.base}: ${base.join(", ")}`] : []),
     ...(next.length > 0 ? [`only in ${names.new}: ${next.join(", ")}`] : []),
+    ...(baseTargets.length > 0 ? [`targets only in ${names.base}: ${baseTargets.join(", ")}`] : []),
+    ...(newTargets.length > 0 ? [`targets only in ${names.new}: ${newTargets.join(", ")}`] : []),
   ];
+}
+
+export const TARGET_HEADINGS = ["target", "p50 base", "p50 new", "change", "p99 base", "p99 new", "change", "verdict"];
+
+/** A row per target: its p50 and p99 (ms) on each side, and the verdicts of its percentiles that are not "no significant change". */
+export function targetRows(targets: TargetsComparison): string[][] {
+  return targets.targets.map(({ name, metrics }) => {
+    const cells = (metricName: MetricComparison["metric"]) => {
+      const metric = metrics.find((m) => m.metric === metricName)!;
+      return [formatMs(metric.base), formatMs(metric.new), formatChange(metric.changePct)];
+    };
+    const called = metrics.filter((m) => m.verdict === "faster" || m.verdict === "slower").map((m) => `${METRIC_LABELS[m.metric]} ${m.verdict}`);
+    const verdict = called.length > 0 ? called.join(", ") : metrics.some((m) => m.verdict === "needs repeats") ? "needs repeats" : "no significant change";
+    return [name, ...cells("p50"), ...cells("p99"), verdict];
+  });
 }

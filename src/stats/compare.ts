@@ -21,7 +21,7 @@
  */
 import type { ResultDocument } from "./document.ts";
 import type { LatencyMs, Phase, RunResult } from "./result.ts";
-import { median, spread, type Spread } from "./summary.ts";
+import { answered, median, spread, type Spread } from "./summary.ts";
 import { formatCount } from "../units.ts";
 
 export type MetricName = "throughput" | "p50" | "p90" | "p99" | "p999" | "max";
@@ -71,6 +71,22 @@ export interface PointComparison {
   /** The p-value a metric needs at this point: α over the number of metrics. */
   alphaPerMetric: number;
   metrics: MetricComparison[];
+  /** Request pools on both sides: their targets' latencies, compared by target name. */
+  byTarget?: TargetsComparison;
+}
+
+/**
+ * The targets of a point present on both sides, each target's latency percentiles compared over
+ * the repeats as the point's are. α is shared by every metric of every target (Bonferroni again),
+ * so ten targets do not give fifty chances of a false alarm; it takes more repeats to call a
+ * change for one target than for the whole point. The gate (`--fail-regression`) judges the
+ * point's own metrics only.
+ */
+export interface TargetsComparison {
+  alphaPerMetric: number;
+  targets: { name: string; metrics: MetricComparison[] }[];
+  /** Target names present on one side only. */
+  unmatched: { base: string[]; new: string[] };
 }
 
 export interface Comparison {
@@ -234,6 +250,7 @@ function comparePoint(b: Point, n: Point, settings: CompareSettings): PointCompa
     ...(b.targetRps !== n.targetRps ? [`offered ${rate(b.targetRps)} vs ${rate(n.targetRps)} req/s`] : []),
     ...(b.concurrency !== n.concurrency ? [`cap ${b.concurrency} vs ${n.concurrency}`] : []),
   ];
+  const byTarget = compareTargets(b.runs, n.runs, settings);
   return {
     label: differences.length > 0 ? `${b.label} (${differences.join(", ")})` : b.label,
     phase: b.phase,
@@ -241,6 +258,28 @@ function comparePoint(b: Point, n: Point, settings: CompareSettings): PointCompa
     new: side(n),
     alphaPerMetric,
     metrics: metricNames.map((metric) => compareMetric(metric, valuesOf(b.runs, metric), valuesOf(n.runs, metric), alphaPerMetric, settings.minEffectPct)),
+    ...(byTarget ? { byTarget } : {}),
+  };
+}
+
+/** Targets by name, in the base's order; null unless both sides ran a request pool. */
+function compareTargets(baseRuns: RunResult[], newRuns: RunResult[], settings: CompareSettings): TargetsComparison | null {
+  if (!baseRuns.some((run) => run.byTarget) || !newRuns.some((run) => run.byTarget)) return null;
+  const names = (runs: RunResult[]) => [...new Set(runs.flatMap((run) => (run.byTarget ?? []).map((target) => target.name)))];
+  const baseNames = names(baseRuns);
+  const newNames = names(newRuns);
+  const shared = baseNames.filter((name) => newNames.includes(name));
+  const alphaPerMetric = settings.alpha / Math.max(1, LATENCY_METRICS.length * shared.length);
+  // Each repeat that sent to the target gives one value per percentile.
+  const values = (runs: RunResult[], name: string, metric: (typeof LATENCY_METRICS)[number]) =>
+    runs.flatMap((run) => run.byTarget?.filter((target) => target.name === name && answered(target) > 0).map((target) => target.latencyMs[metric]) ?? []);
+  return {
+    alphaPerMetric,
+    targets: shared.map((name) => ({
+      name,
+      metrics: LATENCY_METRICS.map((metric) => compareMetric(metric, values(baseRuns, name, metric), values(newRuns, name, metric), alphaPerMetric, settings.minEffectPct)),
+    })),
+    unmatched: { base: baseNames.filter((name) => !newNames.includes(name)), new: newNames.filter((name) => !baseNames.includes(name)) },
   };
 }
 

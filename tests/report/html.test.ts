@@ -1,13 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { resultDocument, type ResultDocument } from "../../src/stats/document.ts";
+import type { ResultDocument } from "../../src/stats/document.ts";
 import { targetSummaries } from "../../src/stats/by-target.ts";
-import { summarizeRepeats } from "../../src/stats/summary.ts";
 import { renderHtmlReport, writeHtmlReport } from "../../src/report/html.ts";
 import type { LatencyMs } from "../../src/stats/result.ts";
 import { closedDocument, openDocument, presetDocument, sweepDocument } from "../support/documents.ts";
-import { pooledRun } from "../support/targets.ts";
+import { pooledDocument, pooledRun } from "../support/targets.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 const DOCUMENTS = { closed: closedDocument(), open: openDocument(), sweep: sweepDocument(), preset: presetDocument() };
@@ -310,13 +309,12 @@ describe("renderHtmlReport", () => {
 
 describe("per target", () => {
   /** Two repeats at c=4 and one at c=8 of a pool with a login target and twelve item targets. */
-  function pooledDocument(generator: "pool" | "dynamic" = "pool"): ResultDocument {
+  function poolSweep(generator: "pool" | "dynamic" = "pool"): ResultDocument {
     const targets = (scale: number) => [
       { name: "login", latenciesUs: [2000, 4000, 8000].map((us) => us * scale), errors: { status_5xx: 2 } },
       ...Array.from({ length: 12 }, (_, i) => ({ name: `GET /items/${i}`, latenciesUs: Array.from({ length: 12 - i }, () => 1000 * scale) })),
     ];
-    const runs = [pooledRun(1, targets(1)), pooledRun(2, targets(2)), pooledRun(1, targets(1), 8)].map((run) => ({ ...run, generator }));
-    return resultDocument("sweep", "http://127.0.0.1:8080/", new Date("2026-01-02T03:04:05.000Z"), {}, runs, summarizeRepeats(runs), false);
+    return pooledDocument([pooledRun(1, targets(1)), pooledRun(2, targets(2)), pooledRun(1, targets(1), 8)].map((run) => ({ ...run, generator })), "sweep");
   }
 
   async function targetTables(html: string): Promise<string[][][]> {
@@ -340,7 +338,7 @@ describe("per target", () => {
   }
 
   test("a table per point: every target with its counts and median percentiles; later points a click away", async () => {
-    const document = pooledDocument();
+    const document = poolSweep();
     const html = renderHtmlReport(document);
     expect(wellFormednessProblems(html)).toEqual([]);
     const tables = await targetTables(html);
@@ -356,7 +354,7 @@ describe("per target", () => {
   });
 
   test("a percentile chart per point, the ten targets with the most requests drawn", async () => {
-    const parsed = await parse(renderHtmlReport(pooledDocument()));
+    const parsed = await parse(renderHtmlReport(poolSweep()));
     expect(parsed.chartTitles.filter((title) => title.includes("per target"))).toEqual(["Latency by percentile, per target · c=4", "Latency by percentile, per target · c=8"]);
     const legend = parsed.legends.at(-1)!;
     expect(legend).toHaveLength(10);
@@ -365,8 +363,8 @@ describe("per target", () => {
   });
 
   test("the generator is named in the header; a fixed request's report has no per-target section", () => {
-    expect(renderHtmlReport(pooledDocument("dynamic"))).toContain("dynamic: each request built at run time by the script&#39;s request(i)");
-    expect(renderHtmlReport(pooledDocument("pool"))).toContain("request pool, encoded once");
+    expect(renderHtmlReport(poolSweep("dynamic"))).toContain("dynamic: each request built at run time by the script&#39;s request(i)");
+    expect(renderHtmlReport(poolSweep("pool"))).toContain("request pool, encoded once");
     const fixed = renderHtmlReport(DOCUMENTS.closed);
     expect(fixed).not.toContain('id="targets"');
     expect(fixed).not.toContain("request pool");

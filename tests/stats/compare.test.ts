@@ -3,6 +3,7 @@ import { compareDocuments, compareMetric, gateVerdict, mannWhitneyPValue, regres
 import { seededRandom } from "../support/random.ts";
 import { presetDocument, sweepDocument } from "../support/documents.ts";
 import { documentOf, runsOf } from "../support/compare-documents.ts";
+import { loginDocument } from "../support/targets.ts";
 
 /** Every split of the pooled values, counted by brute force: the definition the fast count must match. */
 function bruteForcePValue(a: number[], b: number[]): number {
@@ -243,5 +244,36 @@ describe("gateVerdict: what --fail-regression makes of a metric", () => {
 
   test("the repeats the rank test needs for six metrics at α 0.05: five a side", () => {
     expect(repeatsForVerdict(0.05 / 6)).toBe(5);
+  });
+});
+
+describe("per-target comparison", () => {
+  test("targets matched by name, α shared by all their metrics: a slower target is called, an unchanged one is not", () => {
+    const point = compareDocuments(loginDocument(6, 1, "GET /old"), loginDocument(6, 1.5, "GET /new")).points[0]!;
+    const byTarget = point.byTarget!;
+    // Two shared targets × five percentiles.
+    expect(byTarget.alphaPerMetric).toBeCloseTo(0.05 / 10, 12);
+    expect(byTarget.targets.map((t) => t.name)).toEqual(["login", "GET /items"]);
+    expect(byTarget.unmatched).toEqual({ base: ["GET /old"], new: ["GET /new"] });
+    const [login, items] = byTarget.targets;
+    expect(login!.metrics.map((m) => m.metric)).toEqual(["p50", "p90", "p99", "p999", "max"]);
+    expect(login!.metrics.find((m) => m.metric === "p50")!.verdict).toBe("slower");
+    expect(login!.metrics.find((m) => m.metric === "p50")!.changePct).toBeGreaterThan(45);
+    expect(items!.metrics.every((m) => m.verdict === "no significant change")).toBe(true);
+  });
+
+  test("with too few repeats for so many tests, every target needs repeats; the point's gate ignores targets", () => {
+    const comparison = compareDocuments(loginDocument(5, 1, "x"), loginDocument(5, 1.5, "x"));
+    const targets = comparison.points[0]!.byTarget!.targets;
+    expect(targets.every((t) => t.metrics.every((m) => m.verdict === "needs repeats"))).toBe(true);
+    const found = regressions(comparison, 10);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((finding) => comparison.points[0]!.metrics.includes(finding.metric))).toBe(true);
+  });
+
+  test("no per-target comparison unless both sides ran a request pool", () => {
+    const points = compareDocuments(loginDocument(3, 1, "x"), documentOf({ concurrency: 4 })).points;
+    expect(points).toHaveLength(1);
+    expect(points[0]!.byTarget).toBeUndefined();
   });
 });
