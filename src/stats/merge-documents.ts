@@ -111,6 +111,8 @@ function sameExperimentWarnings(inputs: readonly NamedDocument[]): string[] {
     const b = other.document;
     if (a.mode !== b.mode) warnings.push(`${other.name} is a ${b.mode} run, ${first!.name} a ${a.mode} run`);
     if (a.url !== b.url) warnings.push(`${other.name} measured ${b.url}, ${first!.name} ${a.url}: were they load on the same target?`);
+    const targets = targetDifference(a, b);
+    if (targets) warnings.push(`${other.name} ${targets.what} than ${first!.name} (${targets.detail}): were they running the same workload?`);
     const differing = differingOptions(a.options, b.options);
     if (differing.length > 0) {
       const detail = differing.map((key) => `${key} ${JSON.stringify(a.options[key])} vs ${JSON.stringify(b.options[key])}`).join(", ");
@@ -118,6 +120,23 @@ function sameExperimentWarnings(inputs: readonly NamedDocument[]): string[] {
     }
   }
   return warnings;
+}
+
+/**
+ * How the requests of `b` differ from `a`'s: another generator (a fixed request, a request pool,
+ * a script's requests), or a pool with other targets. Per-target rows merge by name, so a target
+ * one generator did not have is merged from the others alone. Null when they agree.
+ */
+function targetDifference(a: ResultDocument, b: ResultDocument): { what: string; detail: string } | null {
+  const generator = (document: ResultDocument) => document.runs[0]?.generator ?? "fixed";
+  if (generator(a) !== generator(b)) return { what: "made its requests otherwise", detail: `${generator(b)} vs ${generator(a)}` };
+  const names = (document: ResultDocument) => new Set(document.runs.flatMap((run) => (run.byTarget ?? []).map((target) => target.name)));
+  const [mine, theirs] = [names(a), names(b)];
+  const extra = [...theirs].filter((name) => !mine.has(name));
+  const missing = [...mine].filter((name) => !theirs.has(name));
+  if (extra.length === 0 && missing.length === 0) return null;
+  const list = (items: string[]) => `${items.slice(0, 3).join(", ")}${items.length > 3 ? ` and ${items.length - 3} more` : ""}`;
+  return { what: "sent to other targets", detail: [...(extra.length > 0 ? [`also ${list(extra)}`] : []), ...(missing.length > 0 ? [`not ${list(missing)}`] : [])].join("; ") };
 }
 
 function differingOptions(a: Record<string, unknown>, b: Record<string, unknown>): string[] {

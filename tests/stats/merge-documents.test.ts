@@ -8,6 +8,7 @@ import { validate } from "../support/json-schema.ts";
 import { seededRandom } from "../support/random.ts";
 import schema from "../result.schema.json" with { type: "json" };
 import { documentOf, runsOf } from "../support/compare-documents.ts";
+import { pooledDocument, pooledRun } from "../support/targets.ts";
 
 const START = Date.parse("2026-01-02T03:04:05.000Z");
 
@@ -146,5 +147,26 @@ describe("mergeDocuments", () => {
     const { document } = merged([a, b]);
     expect(document.runs.map((r) => r.throughputRps)).toEqual(runsOf().map((r) => 2 * r.throughputRps));
     expect(document.runs.every((r) => r.concurrency === 40)).toBe(true);
+  });
+});
+
+describe("request pools", () => {
+  const named = (name: string, targets: string[], generator: "pool" | "dynamic" = "pool"): NamedDocument => ({
+    name,
+    document: pooledDocument([{ ...pooledRun(1, targets.map((target) => ({ name: target, latenciesUs: [1000, 2000] }))), generator }]),
+  });
+
+  test("the same targets on every generator: no warning about them", () => {
+    expect(merged([named("a.json", ["login", "GET /items"]), named("b.json", ["GET /items", "login"])]).warnings.filter((w) => w.includes("target"))).toEqual([]);
+  });
+
+  test("other targets, or requests made otherwise, are named", () => {
+    const many = ["t1", "t2", "t3", "t4", "t5"];
+    expect(merged([named("a.json", ["login", "x"]), named("b.json", ["login", ...many])]).warnings).toContain(
+      "b.json sent to other targets than a.json (also t1, t2, t3 and 2 more; not x): were they running the same workload?",
+    );
+    expect(merged([named("a.json", ["login"]), named("b.json", ["login"], "dynamic")]).warnings).toContain(
+      "b.json made its requests otherwise than a.json (dynamic vs pool): were they running the same workload?",
+    );
   });
 });
