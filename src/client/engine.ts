@@ -223,10 +223,11 @@ export class Engine {
   }
 
   /**
-   * Opens the connections of a keep-alive run (one, as a probe, otherwise) before the clock starts.
+   * Opens the connections of a keep-alive run (one, as a probe, otherwise) before the clock starts;
+   * only the first `count` of them when given (the others are dialled when first sent on).
    * Returns the error of the last failure when no connection could be opened, else null.
    */
-  async open(): Promise<string | null> {
+  async open(count?: number): Promise<string | null> {
     let addresses: unknown[];
     try {
       addresses = await this.options.transport.resolve();
@@ -237,14 +238,14 @@ export class Engine {
     let error: string | null = null;
     for (const address of addresses) {
       this.address = address;
-      error = await this.openConnections();
+      error = await this.openConnections(count);
       if (error === null) break;
     }
     return error;
   }
 
-  private async openConnections(): Promise<string | null> {
-    const count = this.options.keepAlive ? this.connections.length : 1;
+  private async openConnections(most = this.connections.length): Promise<string | null> {
+    const count = this.options.keepAlive ? Math.min(most, this.connections.length) : 1;
     let opened = 0;
     let settled = 0;
     let lastError: string | null = null;
@@ -254,7 +255,8 @@ export class Engine {
         else lastError = error;
         if (++settled === count) resolve();
       };
-      for (const connection of this.connections.slice(0, count)) {
+      // From the end: the free list is a stack, so these are the ones the first sends take.
+      for (const connection of this.connections.slice(this.connections.length - count)) {
         connection.state = CONNECTING;
         this.connect(connection);
       }

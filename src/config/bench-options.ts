@@ -43,6 +43,12 @@ export const BENCH_OPTIONS = {
     help: "Run each repeat for this long (e.g. 10s)",
   }),
   warmup: option(count({ min: 0 }), { modes: ["closed"], default: 500, help: "Warm-up requests, not recorded" }),
+  // Not under the config file's `defaults`: there a list of rates would become a number of connections.
+  closedStages: option(stageList, {
+    modes: ["closed"],
+    flag: "stages",
+    help: "Move the connections through stages of duration:target (e.g. 30s:10,60s:100), from -c (or 0): each a linear ramp, 0s a step",
+  }),
 
   rps: option(count({ min: 0 }), { modes: ["open"], defaultText: "required; 0 with --stages", help: "Target arrival rate, requests per second (with --stages, the rate they start from)" }),
   stages: option(stageList, {

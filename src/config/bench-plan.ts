@@ -72,7 +72,7 @@ function modeRun(mode: BenchMode, given: GivenFlags, config: BenchConfig): { run
   switch (mode) {
     case "closed": {
       const values = resolveOptions(BENCH_OPTIONS, mode, given, config.defaults);
-      return { run: closedRun(values), values };
+      return { run: closedRun(values, given.concurrency !== undefined), values };
     }
     case "open": {
       const values = resolveOptions(BENCH_OPTIONS, mode, given, config.defaults);
@@ -93,8 +93,19 @@ function modeRun(mode: BenchMode, given: GivenFlags, config: BenchConfig): { run
   }
 }
 
-function closedRun(values: BenchValues<"closed">): ClosedRun {
-  const { concurrency, requests, warmup, repeat } = values;
+function closedRun(values: BenchValues<"closed">, concurrencyGiven: boolean): ClosedRun {
+  const { concurrency, requests, warmup, repeat, closedStages: stages } = values;
+  if (stages !== null) {
+    if (requests !== null || values.duration !== null) throw new UsageError("--stages: the stages set how long the run lasts: give neither -n nor -d with them");
+    const durationS = stages.reduce((sum, stage) => sum + stage.durationS, 0);
+    if (durationS <= 0) throw new UsageError(`--stages: the stages last no time: ${formatStages(stages)}`);
+    // From -c when given (as an open loop's stages start from --rps), else from none.
+    const startConnections = concurrencyGiven ? concurrency : 0;
+    const most = Math.max(startConnections, ...stages.map((stage) => stage.target));
+    if (most === 0) throw new UsageError(`--stages: no stage opens a connection: ${formatStages(stages)}`);
+    // No warm-up: it would run at the most connections, before a profile that may start from few.
+    return { kind: "closed", concurrency: most, requests: null, durationS, warmup: 0, repeat, stages, startConnections };
+  }
   const durationS = values.duration ?? (requests === null ? DEFAULT_CLOSED_DURATION_S : null);
   return { kind: "closed", concurrency, requests: durationS === null ? requests : null, durationS, warmup, repeat };
 }

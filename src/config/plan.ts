@@ -38,6 +38,12 @@ export interface ClosedRun {
   minDurationS?: number;
   warmup: number;
   repeat: number;
+  /**
+   * The connections move through these (`--stages`), from `startConnections`; `concurrency` is
+   * then the most they reach, and `durationS` their total. Absent: `concurrency` throughout.
+   */
+  stages?: Stage[];
+  startConnections?: number;
 }
 
 /**

@@ -84,7 +84,8 @@ export function describeRun({ load, run }: BenchPlan): string {
   switch (run.kind) {
     case "closed": {
       const amount = run.durationS === null ? `${run.requests} requests` : `${run.durationS} s`;
-      return `closed loop ${url}: ${run.concurrency} connections, ${amount} × ${run.repeat}, ${how}`;
+      const connections = run.stages ? `connections in stages from ${run.startConnections ?? 0}: ${formatStages(run.stages)}` : `${run.concurrency} connections`;
+      return `closed loop ${url}: ${connections}, ${amount} × ${run.repeat}, ${how}`;
     }
     case "open":
       const rate = run.stages ? `stages from ${run.rateRps} req/s: ${formatStages(run.stages)}` : `${run.rateRps} req/s`;

@@ -11,7 +11,17 @@ export interface ClosedStop {
    * set-up rather than the server.
    */
   notBeforeUs?: number;
+  /**
+   * A closed loop in stages: the most requests in flight `elapsedS` after `startUs` (see
+   * `connectionsAt`). Read on each freed slot and by a coarse timer, which fills the slots a
+   * rising level opens; when it falls, requests in flight finish and are not replaced.
+   */
+  inFlightAt?: (elapsedS: number) => number;
+  startUs?: number;
 }
+
+/** How often a closed loop in stages looks for a risen level: it has no due times to meet. */
+const LEVEL_TICK_MS = 10;
 
 /**
  * The closed loop: every free slot sends at once, and each outcome frees a slot that sends the
@@ -24,8 +34,12 @@ export function closedLoop(sender: Sender, stop: ClosedStop, clock: Clock, signa
   let toSend = limit;
   return new Promise((resolve) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let levelTimer: ReturnType<typeof setInterval> | undefined;
+    const { inFlightAt } = stop;
+    const startUs = stop.startUs ?? clock();
     const finish = () => {
       clearTimeout(timer);
+      clearInterval(levelTimer);
       sender.listener = { onSlotFree() {} };
       resolve();
     };
@@ -43,8 +57,9 @@ export function closedLoop(sender: Sender, stop: ClosedStop, clock: Clock, signa
         limit = toSend = Number.POSITIVE_INFINITY;
         finishAt(stop.notBeforeUs);
       }
+      const most = inFlightAt ? inFlightAt((clock() - startUs) / 1e6) : Number.POSITIVE_INFINITY;
       // Counted before sending, so a send that completes at once (a failed connect) cannot overshoot.
-      while (toSend > 0 && sender.freeSlots > 0 && !sender.exhausted) {
+      while (toSend > 0 && sender.freeSlots > 0 && !sender.exhausted && sender.inFlight < most) {
         toSend--;
         sender.send();
       }
@@ -52,6 +67,7 @@ export function closedLoop(sender: Sender, stop: ClosedStop, clock: Clock, signa
     };
     if (untilUs !== Number.POSITIVE_INFINITY) finishAt(untilUs);
     sender.listener = { onSlotFree: fill };
+    if (inFlightAt) levelTimer = setInterval(fill, LEVEL_TICK_MS);
     signal?.addEventListener("abort", finish);
     fill();
   });

@@ -13,7 +13,7 @@ import { closedResult, openResult } from "../stats/run-result.ts";
 import { outOfRangeWarning, withWarnings } from "../stats/warnings.ts";
 import { closedLoop } from "./closed.ts";
 import { openLoop } from "./open.ts";
-import { meanRateRps, openProfile } from "./stages.ts";
+import { connectionsAt, LoadProfile, meanRateRps, openProfile } from "./stages.ts";
 import { IntervalTimer, type IntervalRecording } from "./interval-timer.ts";
 import { Waker } from "./waker.ts";
 
@@ -35,7 +35,8 @@ export interface RunHooks {
 
 const intervalTimer = (tally: Tally, repeat: number, hooks: RunHooks) => (hooks.intervals ? new IntervalTimer(tally, hooks.intervals, repeat) : null);
 
-async function openEngine(load: LoadOptions, connections: number, needs: TransportCapabilities): Promise<Engine> {
+/** An engine of `connections`, `initial` of them (all when unset) opened before the clock starts. */
+async function openEngine(load: LoadOptions, connections: number, needs: TransportCapabilities, initial?: number): Promise<Engine> {
   const limit = openFileLimit();
   if (limit !== null && connections + RUNTIME_FILES > limit) {
     throw new RunError(
@@ -51,7 +52,7 @@ async function openEngine(load: LoadOptions, connections: number, needs: Transpo
     transport: chooseTransport(load.target, needs, load.sockets),
     ...workloadOptions(load),
   });
-  const error = await engine.open();
+  const error = await engine.open(initial);
   if (error !== null) {
     engine.close();
     const { hostname, port } = load.target;
@@ -80,7 +81,10 @@ function tallyWarnings(result: RunResult, tally: Tally): RunResult {
 }
 
 export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase, hooks: RunHooks = {}): Promise<RunResult[]> {
-  const engine = await openEngine(load, run.concurrency, { punctualTimers: false });
+  const profile = run.stages ? new LoadProfile(run.startConnections ?? 0, run.stages) : null;
+  // In stages, connections open as the level first needs them (a free slot's connection is dialled
+  // when it is first sent on), so the server sees the connections rise with the profile.
+  const engine = await openEngine(load, run.concurrency, { punctualTimers: false }, profile ? Math.max(1, connectionsAt(profile, 0)) : undefined);
   const results: RunResult[] = [];
   try {
     engine.tally = new Tally(0);
@@ -94,7 +98,7 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
       const stop =
         run.durationS === null
           ? { requests: run.requests ?? 0, ...(run.minDurationS ? { notBeforeUs: startUs + run.minDurationS * 1e6 } : {}) }
-          : { untilUs: startUs + run.durationS * 1e6 };
+          : { untilUs: startUs + run.durationS * 1e6, ...(profile ? { startUs, inFlightAt: (tS: number) => connectionsAt(profile, tS) * load.pipeline } : {}) };
       // The intervals cover what the run's duration measures: from the first send to the last outcome.
       timer?.start(nowUs());
       await closedLoop(engine, stop, nowUs, hooks.signal);

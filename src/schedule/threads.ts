@@ -6,7 +6,7 @@ import { mergeConcurrentRuns } from "../stats/merge.ts";
 import type { Interval, Phase, RunResult } from "../stats/result.ts";
 import type { IntervalRecording } from "./interval-timer.ts";
 import { runClosed, runOpen, type RunHooks } from "./run.ts";
-import { stageSpans } from "./stages.ts";
+import { stageSpans, type Stage } from "./stages.ts";
 
 /**
  * `--threads N`: the same run split into N shares (connections, requests, rate), each on its own
@@ -38,15 +38,19 @@ export function shares(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
+/** Each thread's share of a profile: every level divided by the threads. */
+const shareOf = (stages: readonly Stage[], threads: number) => stages.map((stage) => ({ ...stage, target: stage.target / threads }));
+
 function split(run: ClosedRun | OpenRun, threads: number): (ClosedRun | OpenRun)[] {
   const concurrency = shares(run.concurrency, threads);
   if (run.kind === "closed") {
     const requests = run.requests === null ? null : shares(run.requests, threads);
     const warmup = shares(run.warmup, threads);
-    return concurrency.map((c, i) => ({ ...run, concurrency: c, requests: requests?.[i] ?? null, warmup: warmup[i]! }));
+    const staged = run.stages ? { stages: shareOf(run.stages, threads), startConnections: (run.startConnections ?? 0) / threads } : {};
+    return concurrency.map((c, i) => ({ ...run, concurrency: c, requests: requests?.[i] ?? null, warmup: warmup[i]!, ...staged }));
   }
   const backlog = shares(run.backlog, threads);
-  const stages = run.stages?.map((stage) => ({ ...stage, target: stage.target / threads }));
+  const stages = run.stages ? shareOf(run.stages, threads) : undefined;
   return concurrency.map((c, i) => ({ ...run, concurrency: c, rateRps: run.rateRps / threads, backlog: backlog[i]!, ...(stages ? { stages } : {}) }));
 }
 
