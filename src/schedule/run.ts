@@ -31,7 +31,15 @@ export interface RunHooks {
   onTally?(tally: Tally, repeat: number): void;
   /** Record each repeat over time too: its result then carries its intervals. */
   intervals?: IntervalRecording;
+  /**
+   * Awaited before each repeat, once the engine is ready: resolves at the repeat's start, with its
+   * time on this thread's clock. With `--threads`, the same instant for every thread, so their
+   * schedules (a profile's stages above all) line up; alone, now.
+   */
+  startAt?: () => Promise<number>;
 }
+
+const repeatStart = (hooks: RunHooks) => (hooks.startAt ? hooks.startAt() : Promise.resolve(nowUs()));
 
 const intervalTimer = (tally: Tally, repeat: number, hooks: RunHooks) => (hooks.intervals ? new IntervalTimer(tally, hooks.intervals, repeat) : null);
 
@@ -90,8 +98,8 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
     engine.tally = new Tally(0);
     await closedLoop(engine, { requests: warms(load) ? run.warmup : 0 }, nowUs, hooks.signal);
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
-      const startUs = nowUs();
       engine.rewind();
+      const startUs = await repeatStart(hooks);
       engine.tally = new Tally(startUs, Number.POSITIVE_INFINITY, engine.shape);
       hooks.onTally?.(engine.tally, repeat);
       const timer = intervalTimer(engine.tally, repeat, hooks);
@@ -122,7 +130,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
   try {
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
       // The warm-up runs once, before the first repeat, on the same schedule: its requests just do not count.
-      const startUs = nowUs();
+      const startUs = await repeatStart(hooks);
       const warmupS = repeat === 1 && warms(load) ? run.warmupS : 0;
       const windowStartUs = startUs + warmupS * 1e6;
       const endUs = windowStartUs + run.durationS * 1e6;

@@ -1,16 +1,40 @@
 import { MinibenchError } from "../errors.ts";
 import type { Interval } from "../stats/result.ts";
-import { runOn, type ThreadReply, type ThreadRequest } from "./threads.ts";
+import { nowUs } from "../client/clock.ts";
+import { epochNowMs, runOn, type ThreadReply, type ThreadRequest } from "./threads.ts";
 
 /** One load-generating thread of `--threads N`: runs its share and posts its results back. */
 declare const self: Worker;
 
 const interrupt = new AbortController();
 
+/** The main thread's answer to "ready": the common start, once every thread is ready. */
+let onStart: ((atEpochMs: number) => void) | null = null;
+
+/** Says it is ready, waits for the common start, sleeps until it and returns it on this thread's clock. */
+function startAt(): Promise<number> {
+  return new Promise((resolve) => {
+    onStart = async (atEpochMs) => {
+      onStart = null;
+      const startUs = nowUs() + (atEpochMs - epochNowMs()) * 1000;
+      const waitMs = (startUs - nowUs()) / 1000;
+      if (waitMs > 0) await Bun.sleep(waitMs);
+      resolve(startUs);
+    };
+    // Stopped while waiting: start at once, and the run ends as an interrupted one does.
+    interrupt.signal.addEventListener("abort", () => onStart?.(epochNowMs()), { once: true });
+    self.postMessage({ type: "ready" } satisfies ThreadReply);
+  });
+}
+
 self.onmessage = async (event: MessageEvent<ThreadRequest>) => {
   const request = event.data;
   if (request.type === "stop") {
     interrupt.abort();
+    return;
+  }
+  if (request.type === "start") {
+    onStart?.(request.atEpochMs);
     return;
   }
   try {
@@ -24,7 +48,7 @@ self.onmessage = async (event: MessageEvent<ThreadRequest>) => {
             onInterval: (interval: Interval, repeat: number, startedAtMs: number) =>
               self.postMessage({ type: "interval", interval, repeat, startedAtMs } satisfies ThreadReply),
           };
-    const results = await runOn(request.load, request.run, request.phase, { signal: interrupt.signal, intervals });
+    const results = await runOn(request.load, request.run, request.phase, { signal: interrupt.signal, intervals, startAt });
     self.postMessage({ type: "done", results } satisfies ThreadReply);
   } catch (error) {
     const exitCode = error instanceof MinibenchError ? error.exitCode : 1;

@@ -16,9 +16,13 @@ import { stageSpans, type Stage } from "./stages.ts";
 
 export type ThreadRequest =
   | { type: "run"; load: LoadOptions; run: ClosedRun | OpenRun; phase: Phase; intervalS: number | null; keepIntervals: boolean }
+  /** Every thread is ready for its next repeat: start it at this wall-clock time. */
+  | { type: "start"; atEpochMs: number }
   | { type: "stop" };
 export type ThreadReply =
   | { type: "interval"; interval: Interval; repeat: number; startedAtMs: number }
+  /** Ready for the next repeat (the engine open, the warm-up done): waiting for "start". */
+  | { type: "ready" }
   | { type: "done"; results: RunResult[] }
   | { type: "failed"; message: string; exitCode: number };
 
@@ -54,16 +58,48 @@ function split(run: ClosedRun | OpenRun, threads: number): (ClosedRun | OpenRun)
   return concurrency.map((c, i) => ({ ...run, concurrency: c, rateRps: run.rateRps / threads, backlog: backlog[i]!, ...(stages ? { stages } : {}) }));
 }
 
+/**
+ * Wall-clock milliseconds, sub-millisecond: the one time base threads share. Each Worker's
+ * `Bun.nanoseconds()` counts from its own start, so a common start is passed as a wall-clock time
+ * and each thread turns it into its own clock.
+ */
+export const epochNowMs = () => performance.timeOrigin + performance.now();
+
+/** Ahead of now, the common start: long enough for the message to reach every thread. */
+const START_MARGIN_MS = 20;
+
 async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: Phase, hooks: RunHooks): Promise<RunResult[]> {
   const join = hooks.intervals ? new IntervalJoin(load.threads, hooks.intervals) : null;
+  function stop() {
+    for (const { worker } of workers) worker.postMessage({ type: "stop" } satisfies ThreadRequest);
+  }
+  // A repeat starts when every thread still running is ready for it, at one wall-clock time.
+  const running = new Set(Array.from({ length: load.threads }, (_, thread) => thread));
+  const ready = new Set<number>();
+  const startReady = () => {
+    if (ready.size === 0 || [...running].some((thread) => !ready.has(thread))) return;
+    const start = { type: "start", atEpochMs: epochNowMs() + START_MARGIN_MS } satisfies ThreadRequest;
+    for (const thread of ready) workers[thread]!.worker.postMessage(start);
+    ready.clear();
+  };
   const workers = split(run, load.threads).map((share, thread) => {
     const worker = new Worker(new URL("./thread-worker.ts", import.meta.url));
     const reply = new Promise<ThreadReply>((resolve) => {
+      // Done or failed: the others no longer wait for it to start a repeat, and a failure stops them.
+      const settle = (last: ThreadReply) => {
+        running.delete(thread);
+        if (last.type === "failed") stop();
+        startReady();
+        resolve(last);
+      };
       worker.onmessage = (event: MessageEvent<ThreadReply>) => {
         if (event.data.type === "interval") join?.add(thread, event.data);
-        else resolve(event.data);
+        else if (event.data.type === "ready") {
+          ready.add(thread);
+          startReady();
+        } else settle(event.data);
       };
-      worker.onerror = (event) => resolve({ type: "failed", message: event.message, exitCode: 1 });
+      worker.onerror = (event) => settle({ type: "failed", message: event.message, exitCode: 1 });
     });
     const intervalS = hooks.intervals?.intervalS ?? null;
     const keepIntervals = hooks.intervals?.keep !== false;
@@ -71,9 +107,7 @@ async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: P
     worker.postMessage({ type: "run", load: threadLoad, run: share, phase, intervalS, keepIntervals } satisfies ThreadRequest);
     return { worker, reply };
   });
-  const stop = () => {
-    for (const { worker } of workers) worker.postMessage({ type: "stop" } satisfies ThreadRequest);
-  };
+
   hooks.signal?.addEventListener("abort", stop);
   try {
     const replies = await Promise.all(workers.map(({ reply }) => reply));
