@@ -32,6 +32,8 @@ export interface OpenProfile {
 export interface Profile {
   closed: ClosedProfile;
   open: OpenProfile;
+  /** The p99 SLO (ms) of `--calibrate capacity`: the capacity is the highest open-loop rate within it. */
+  sloP99Ms: number | null;
 }
 
 /**
@@ -57,14 +59,17 @@ export const BUILT_IN_PRESETS = {
   smoke: {
     closed: { concurrencies: [1, 10, 50, 100], total_per_c: 1000, min_duration_s: 1, warmup: 200, repeat: 2 },
     open: { duration: 8.0, warmup_sec: 3.0 },
+    slo_p99_ms: 50,
   },
   standard: {
     closed: { concurrencies: [1, 2, 5, 10, 20, 50, 100, 200, 400], total_per_c: 5000, min_duration_s: 2, warmup: 1000, repeat: 3 },
     open: { duration: 15.0, warmup_sec: 5.0 },
+    slo_p99_ms: 25,
   },
   stress: {
     closed: { concurrencies: [100, 200, 400, 800, 1200], total_per_c: 15000, min_duration_s: 3, warmup: 2000, repeat: 3 },
     open: { duration: 25.0, warmup_sec: 8.0 },
+    slo_p99_ms: 100,
   },
 };
 
@@ -173,7 +178,7 @@ function missing(file: string, parent: Field, key: string): never {
 }
 
 function parseProfile(field: Field, file: string): Profile {
-  const profile = field.object(["closed", "open"]);
+  const profile = field.object(["closed", "open", "slo_p99_ms"]);
   const closedField = profile.closed ?? missing(file, field, "closed");
   const openField = profile.open ?? missing(file, field, "open");
 
@@ -195,6 +200,7 @@ function parseProfile(field: Field, file: string): Profile {
       concurrency: open.concurrency ? open.concurrency.integer(1) : null,
       levels: open.levels ? nonEmpty(open.levels).map((item) => item.number(0, true)) : DEFAULT_LEVELS,
     },
+    sloP99Ms: profile.slo_p99_ms ? profile.slo_p99_ms.number(0, true) : null,
   };
 }
 

@@ -88,6 +88,11 @@ export const BENCH_OPTIONS = {
   repeat: option(count(), { modes: ["closed", "open", "sweep"], default: 3, help: "Repeats (medians are reported)" }),
 
   profile: option(text("NAME"), { modes: ["preset"], default: "standard", help: "Profile from the config: smoke, standard, stress, or your own" }),
+  calibrate: option(choice(["sweep", "capacity"]), {
+    modes: ["preset"],
+    default: "sweep",
+    help: "Capacity X from a closed-loop sweep's best throughput, or the open-loop capacity within the profile's slo_p99_ms",
+  }),
   outDir: option(text("DIR"), { modes: ["preset"], flag: "out-dir", default: ".", help: "Where preset_<profile>_<timestamp>.csv is written" }),
 
   // ---- Target and request: every mode; a config file's `defaults` may set most ----

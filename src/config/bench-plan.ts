@@ -145,7 +145,10 @@ function presetRun(values: BenchValues<"preset">, config: BenchConfig): PresetRu
   if (profile === undefined) {
     throw new UsageError(`--profile: no profile ${JSON.stringify(values.profile)} in ${config.source} (it has ${Object.keys(config.presets).join(", ")})`);
   }
-  return { kind: "preset", profileName: values.profile, profile, outDir: values.outDir };
+  if (values.calibrate === "capacity" && profile.sloP99Ms === null) {
+    throw new UsageError(`--calibrate capacity: profile ${JSON.stringify(values.profile)} in ${config.source} has no slo_p99_ms (the SLO the capacity is found within)`);
+  }
+  return { kind: "preset", profileName: values.profile, profile, outDir: values.outDir, calibrate: values.calibrate };
 }
 
 /**

@@ -90,6 +90,11 @@ export interface PresetRun {
   profileName: string;
   profile: Profile;
   outDir: string;
+  /**
+   * How the capacity X the levels are fractions of is found: a closed-loop sweep's best throughput,
+   * or with `capacity` (and the profile's `slo_p99_ms`), the open-loop capacity within that SLO.
+   */
+  calibrate: "sweep" | "capacity";
 }
 
 /** `bench capacity`: the highest open-loop rate within an SLO, found by a search over probes. */

@@ -12,7 +12,7 @@ export const CSV_COLUMNS = [
   "sustained",
   // Rows of a run in stages (phase `open_stage`), after the run's own row: which stage, where it lies in the window.
   "stage", "stage_start_s", "stage_duration_s",
-  // Rows of `bench capacity`'s probes (phase `capacity_probe`): their order, their step in the search, their verdict.
+  // Rows of `bench capacity`'s probes (phase `capacity_probe`, after its `capacity_estimate`): their order, their step in the search, their verdict.
   "probe", "probe_step", "verdict", "why",
   // A request pool's rows, after its point's (and its stages'): one per target, named here.
   "target",
@@ -93,14 +93,17 @@ export function csv(lines: readonly (CsvLine | GroupSummary)[], context: CsvCont
 export function documentLines(document: ResultDocument): CsvLine[] {
   const capacity = document.summary.capacity;
   if (capacity) {
-    const estimate = document.summary.groups.filter((group) => group.phase === "closed").map((point) => ({ point }));
+    const estimate = document.summary.groups.filter((group) => group.phase === "closed").map((point) => ({ point, phase: "capacity_estimate" }));
     const probes = capacity.probes.flatMap((probe, i): CsvLine[] => {
       const run = probe.run === null ? undefined : document.runs[probe.run];
       if (run === undefined) return [];
       const extra = { probe: i + 1, probe_step: probe.step, verdict: probe.pass ? "pass" : "fail", why: probe.reasons.join("; ") };
       return [{ point: summarizeRepeats([run])[0]!, phase: "capacity_probe", extra }];
     });
-    return [...estimate, ...probes];
+    // A preset calibrated by the search: its open-loop levels follow the probes.
+    const levels = document.summary.preset?.levels ?? [];
+    const levelLines = document.summary.groups.filter((group) => group.phase === "open" && levels.some((level) => level.targetRps === group.targetRps)).map((point) => ({ point }));
+    return [...estimate, ...probes, ...levelLines];
   }
   return document.summary.groups.flatMap((group) => {
     const runs = document.runs.filter((run) => run.phase === group.phase && run.concurrency === group.concurrency && run.targetRps === group.targetRps);

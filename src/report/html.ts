@@ -126,7 +126,7 @@ function keyFigures(document: ResultDocument): string {
     point ? { value: `${formatCount(point.throughputRps)} req/s`, note: `at concurrency ${point.concurrency}` } : { value: "—", note: "no throughput measured" };
   if (preset) {
     const knee = sweep?.knee ? `, knee at concurrency ${sweep.knee.concurrency}` : "";
-    figures.push({ label: "capacity", value: `${formatCount(preset.capacityRps)} req/s`, note: `best of the calibration sweep${knee}` });
+    figures.push({ label: "capacity", value: `${formatCount(preset.capacityRps)} req/s`, note: preset.calibration === "capacity" ? "highest open-loop rate within the SLO" : `best of the calibration sweep${knee}` });
     for (const level of preset.levels) {
       const group = groups.find((g) => g.phase === "open" && g.targetRps === level.targetRps);
       if (!group) continue;

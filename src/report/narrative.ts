@@ -13,7 +13,8 @@ import type { Limit } from "../stats/sustained.ts";
  * "at 110% of capacity: could not sustain 157,434 req/s: 41% of scheduled requests were never sent".
  */
 export function presetNarrative(preset: PresetFindings, groups: readonly GroupSummary[], runs: readonly RunResult[]): string {
-  const lines = [`capacity (best closed-loop throughput): ${formatCount(preset.capacityRps)} req/s`];
+  const how = preset.calibration === "capacity" ? "highest open-loop rate within the SLO" : "best closed-loop throughput";
+  const lines = [`capacity (${how}): ${formatCount(preset.capacityRps)} req/s`];
   const levelGroups = preset.levels.flatMap((level) => {
     const group = groups.find((g) => g.phase === "open" && g.targetRps === level.targetRps);
     return group ? [{ level, group }] : [];

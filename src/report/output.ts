@@ -4,6 +4,7 @@ import { formatStages } from "../schedule/stages.ts";
 import { log } from "../log.ts";
 import { formatCount } from "../units.ts";
 import { capacityExceeded, type ResultDocument } from "../stats/document.ts";
+import type { GroupSummary } from "../stats/summary.ts";
 import { decodeHistogram, hgrm, mergeHistograms } from "../stats/histogram.ts";
 import { csv, documentLines, type CsvContext } from "./csv.ts";
 import { checkWritable, ensureDirectory, writeAtomically } from "./files.ts";
@@ -55,18 +56,20 @@ export function writeOutputs(document: ResultDocument, plan: BenchPlan): void {
 
 function tables(document: ResultDocument): string {
   const { groups, sweep, preset, capacity } = document.summary;
-  // A search's probes are one table, not a table per rate.
-  if (capacity) return `${capacityTable(capacity)}\n\n${capacityNarrative(capacity)}`;
   const parts: string[] = [];
-  const sweepGroups = groups.filter((group) => group.phase === "sweep");
+  // A search's probes are one table, not a table per rate; a preset's levels then get theirs.
+  if (capacity) parts.push(`${capacityTable(capacity)}\n\n${capacityNarrative(capacity)}`);
+  const isLevel = (group: GroupSummary) => group.phase === "open" && preset?.levels.some((level) => level.targetRps === group.targetRps) === true;
+  const shown = capacity ? groups.filter(isLevel) : groups;
+  const sweepGroups = shown.filter((group) => group.phase === "sweep");
   if (sweepGroups.length > 0) parts.push(sweepTable(sweepGroups, sweep ?? { best: null, knee: null }));
-  const others = groups.filter((g) => g.phase !== "sweep");
+  const others = shown.filter((g) => g.phase !== "sweep");
   for (const group of others) {
     const runs = document.runs.filter((r) => r.phase === group.phase && r.concurrency === group.concurrency && r.targetRps === group.targetRps);
     const exceeded = preset ? capacityExceeded(preset, group) : null;
     const workload = workloadTable(runs);
     const table = (group.phase === "open" ? openTable(runs, group) : closedTable(runs, group)) + (exceeded ? `\n${exceeded}` : "") + (workload ? `\n\n${workload}` : "");
-    parts.push(others.length > 1 || sweepGroups.length > 0 ? `${pointName(group)}\n${table}` : table);
+    parts.push(others.length > 1 || sweepGroups.length > 0 || capacity ? `${pointName(group)}\n${table}` : table);
   }
   if (preset) parts.push(presetNarrative(preset, groups, document.runs));
   return parts.join("\n\n");
@@ -97,7 +100,7 @@ export function describeRun({ load, run }: BenchPlan): string {
       return `capacity ${url}: the highest open-loop rate within ${slo}; ${run.probeS} s probes to ${Math.round(run.tolerance * 100)}%, confirmed over ${run.confirmS} s (${run.arrival}, cap ${run.concurrency}), ${how}`;
     }
     case "preset":
-      return `preset ${run.profileName} ${url}: calibration sweep, then open loop at ${run.profile.open.levels.map((l) => `${Math.round(l * 100)}%`).join(", ")} of capacity, ${how}`;
+      return `preset ${run.profileName} ${url}: ${run.calibrate === "capacity" ? `open-loop capacity within p99 ≤ ${run.profile.sloP99Ms} ms` : "calibration sweep"}, then open loop at ${run.profile.open.levels.map((l) => `${Math.round(l * 100)}%`).join(", ")} of capacity, ${how}`;
   }
 }
 

@@ -1,6 +1,6 @@
 import { defaultBacklog, type CapacityRun, type ClosedRun, type OpenRun, type PresetRun, type SweepRun } from "../config/plan.ts";
 import { RunError } from "../errors.ts";
-import type { ProbeStep } from "./capacity.ts";
+import { CAPACITY_DEFAULTS, type ProbeStep } from "./capacity.ts";
 import { runCapacity } from "./capacity-run.ts";
 import type { CapacityFindings } from "../stats/capacity-findings.ts";
 import { capacityExceeded, type PresetFindings, type SweepFindings } from "../stats/document.ts";
@@ -40,26 +40,14 @@ export async function runSweep(sweep: SweepRun, runStep: RunStep, signal: AbortS
 }
 
 /**
- * Calibration sweep → capacity X (best median throughput) → open-loop runs at the profile's levels
- * of X: underload, near the knee, slight overload.
+ * Calibration → capacity X → open-loop runs at the profile's levels of X: underload, near the
+ * knee, slight overload. X is the calibration sweep's best median throughput, or with
+ * `--calibrate capacity` the open-loop capacity within the profile's SLO.
  */
 export async function runPreset(preset: PresetRun, runStep: RunStep, signal: AbortSignal): Promise<Measured> {
   const { closed, open } = preset.profile;
-  const calibration = await runSweep(
-    {
-      kind: "sweep",
-      concurrencies: closed.concurrencies,
-      requests: closed.totalPerC,
-      minDurationS: closed.minDurationS,
-      warmup: closed.warmup,
-      repeat: closed.repeat,
-      sloP99Ms: null,
-    },
-    runStep,
-    signal,
-  );
-  const capacityRps = calibration.findings.sweep?.best?.throughputRps ?? 0;
-  if (capacityRps <= 0 && !signal.aborted) throw new RunError("calibration measured no throughput: no response came back");
+  const calibration = preset.calibrate === "capacity" ? await capacityCalibration(preset, runStep, signal) : await sweepCalibration(preset, runStep, signal);
+  const { capacityRps } = calibration;
   const cap = open.concurrency ?? Math.max(...closed.concurrencies);
   const levels = open.levels.map((fraction) => ({ fraction, targetRps: Math.max(1, Math.round(fraction * capacityRps)) }));
   const runs = [...calibration.runs];
@@ -80,7 +68,53 @@ export async function runPreset(preset: PresetRun, runStep: RunStep, signal: Abo
     const exceeded = levelRuns.length > 0 ? capacityExceeded({ capacityRps }, summarizeRepeats(levelRuns)[0]!) : null;
     runs.push(...levelRuns.map((run) => withWarnings(run, exceeded ? [`open loop at ${Math.round(level.fraction * 100)}% of capacity: ${exceeded}`] : [])));
   }
-  return { runs, findings: { ...calibration.findings, preset: { profile: preset.profileName, capacityRps, levels } } };
+  return { runs, findings: { ...calibration.findings, preset: { profile: preset.profileName, calibration: preset.calibrate, capacityRps, levels } } };
+}
+
+type Calibration = Measured & { capacityRps: number };
+
+/** X = the best median throughput of a sweep with the profile's `closed` settings. */
+async function sweepCalibration(preset: PresetRun, runStep: RunStep, signal: AbortSignal): Promise<Calibration> {
+  const { closed } = preset.profile;
+  const sweep: SweepRun = {
+    kind: "sweep",
+    concurrencies: closed.concurrencies,
+    requests: closed.totalPerC,
+    minDurationS: closed.minDurationS,
+    warmup: closed.warmup,
+    repeat: closed.repeat,
+    sloP99Ms: null,
+  };
+  const measured = await runSweep(sweep, runStep, signal);
+  const capacityRps = measured.findings.sweep?.best?.throughputRps ?? 0;
+  if (capacityRps <= 0 && !signal.aborted) throw new RunError("calibration measured no throughput: no response came back");
+  return { ...measured, capacityRps };
+}
+
+/**
+ * X = the open-loop capacity within the profile's `slo_p99_ms`: probes as long as the levels' runs
+ * (at most the default probe), confirmed over one level's duration, at the levels' in-flight cap.
+ */
+async function capacityCalibration(preset: PresetRun, runStep: RunStep, signal: AbortSignal): Promise<Calibration> {
+  const { closed, open, sloP99Ms } = preset.profile;
+  const cap = open.concurrency ?? Math.max(...closed.concurrencies);
+  const run: CapacityRun = {
+    kind: "capacity",
+    slo: { p99Ms: sloP99Ms ?? 0, errorRate: 0 },
+    tolerance: CAPACITY_DEFAULTS.tolerance,
+    probeS: Math.min(CAPACITY_DEFAULTS.probeS, open.durationS),
+    confirmS: open.durationS,
+    maxProbes: CAPACITY_DEFAULTS.maxProbes,
+    concurrency: cap,
+    backlog: null,
+    arrival: "constant",
+    warmupS: Math.min(1, open.warmupS),
+    estimate: { concurrency: Math.max(...closed.concurrencies), durationS: 2 },
+  };
+  const measured = await runCapacityMode(run, runStep, signal);
+  const capacityRps = measured.findings.capacity?.capacityRps ?? null;
+  if (capacityRps === null && !signal.aborted) throw new RunError(`calibration found no rate within p99 ≤ ${sloP99Ms} ms: ${measured.findings.capacity?.conclusion}`);
+  return { ...measured, capacityRps: capacityRps ?? 0 };
 }
 
 /** `bench capacity`: the search of `capacity-run.ts`, its findings for the document. */

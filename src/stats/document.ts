@@ -53,7 +53,9 @@ export interface SweepFindings {
 
 export interface PresetFindings {
   profile: string;
-  /** Calibrated capacity X: the best median throughput of the calibration sweep. */
+  /** How X was found: the calibration sweep's best median throughput, or the open-loop capacity within the profile's SLO (`summary.capacity`). Absent in older documents: a sweep. */
+  calibration?: "sweep" | "capacity";
+  /** Calibrated capacity X. */
   capacityRps: number;
   /** Each open-loop level as a fraction of X and the rate it ran at. */
   levels: { fraction: number; targetRps: number }[];

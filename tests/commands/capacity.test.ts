@@ -1,5 +1,5 @@
-import { afterAll, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import schema from "../result.schema.json" with { type: "json" };
 import { CSV_COLUMNS } from "../../src/report/csv.ts";
@@ -91,6 +91,51 @@ test("Ctrl-C during the search: the probes measured so far are written, exit 130
   expect(capacity.probes.slice(2).every((probe: { pass: boolean }) => !probe.pass)).toBe(true);
   expect(stderr).toContain("no capacity found");
 }, 90_000);
+
+describe("bench preset --calibrate capacity", () => {
+  const profile = (slo: object) => ({
+    closed: { concurrencies: [4], total_per_c: 200, warmup: 0, repeat: 1 },
+    open: { duration: 2, warmup_sec: 0.5, levels: [0.5, 0.9] },
+    ...slo,
+  });
+  const config = join(dir, "presets.json");
+  writeFileSync(config, JSON.stringify({ presets: { tiny: profile({ slo_p99_ms: 100 }), nosla: profile({}) } }));
+
+  test("X is the open-loop capacity within the profile's SLO; the levels are fractions of it", async () => {
+    const outDir = join(dir, "preset");
+    const { stdout, stderr, code } = await runCli(["bench", "preset", url, "--config", config, "--profile", "tiny", "--calibrate", "capacity", "--out-dir", outDir, "--json"]);
+    expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });
+    const document = JSON.parse(stdout);
+    expect(validate(document, schema)).toEqual([]);
+    const { preset, capacity } = document.summary;
+    expect(preset.calibration).toBe("capacity");
+    expect(capacity.slo.p99Ms).toBe(100);
+    expect(preset.capacityRps).toBe(capacity.capacityRps);
+    expect(preset.capacityRps).toBeLessThanOrEqual(server.capacityRps);
+    expect(preset.capacityRps).toBeGreaterThanOrEqual(0.8 * server.capacityRps);
+    expect(preset.levels).toEqual([0.5, 0.9].map((fraction) => ({ fraction, targetRps: Math.round(fraction * preset.capacityRps) })));
+    expect(stderr).toContain(`capacity (highest open-loop rate within the SLO): ${preset.capacityRps} req/s`);
+    const [csvName] = readdirSync(outDir);
+    const phases = readFileSync(join(outDir, csvName!), "utf8").trim().split("\r\n").slice(1).map((row) => row.split(",")[1]);
+    expect(phases[0]).toBe("capacity_estimate");
+    expect(phases.filter((phase) => phase === "capacity_probe")).toHaveLength(capacity.probes.length);
+    expect(phases.slice(-2)).toEqual(["open_loop", "open_loop"]);
+  }, 120_000);
+
+  test("a profile without slo_p99_ms is refused before any load, naming it", async () => {
+    const { code, stderr } = await runCli(["bench", "preset", url, "--config", config, "--profile", "nosla", "--calibrate", "capacity"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`--calibrate capacity: profile "nosla" in ${config} has no slo_p99_ms`);
+  });
+
+  test("slo_p99_ms is validated with its JSON path", async () => {
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ presets: { tiny: profile({ slo_p99_ms: "fast" }) } }));
+    const { code, stderr } = await runCli(["bench", "preset", url, "--config", bad, "--profile", "tiny"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`presets.tiny.slo_p99_ms: expected a positive number, got "fast"`);
+  });
+});
 
 test.each([
   [["--slo-p99", "0"], "--slo-p99: "],

@@ -32,9 +32,11 @@ const preset = (closed: Partial<PresetRun["profile"]["closed"]> = {}, open: Part
   kind: "preset",
   profileName: "p",
   outDir: ".",
+  calibrate: "sweep",
   profile: {
     closed: { concurrencies: [1, 10, 50, 100], totalPerC: 1000, minDurationS: 1.5, warmup: 200, repeat: 2, ...closed },
     open: { durationS: 8, warmupS: 3, repeat: 1, concurrency: null, levels: [0.5, 0.9, 1.1], ...open },
+    sloP99Ms: 20,
   },
 });
 
@@ -76,6 +78,7 @@ describe("runPreset", () => {
     ]);
     expect(measured.findings.preset).toEqual({
       profile: "p",
+      calibration: "sweep",
       capacityRps: 40_000,
       levels: [
         { fraction: 0.5, targetRps: 20_000 },
