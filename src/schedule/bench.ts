@@ -12,7 +12,7 @@ import type { OutputPlan } from "../config/bench-plan.ts";
 import { probeLine } from "../report/table.ts";
 import type { ProbeStep } from "./capacity.ts";
 import { probeIntervalS } from "./capacity-run.ts";
-import { runCapacityMode, runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
+import { presetProbes, runCapacityMode, runPreset, runSweep, type Measured, type RunStep } from "./modes.ts";
 import { stageIntervalS } from "./stages.ts";
 import { runLoad } from "./threads.ts";
 import type { Tally } from "../stats/tally.ts";
@@ -40,11 +40,11 @@ export async function executeBench(plan: BenchPlan): Promise<number> {
   // The live view shows the last interval's latency: it records intervals even when no output keeps them.
   // Stages are measured from intervals too, short enough to see each stage in several.
   // A capacity probe is judged on its intervals too (is p99 drifting up?): it always records them.
-  const intervalS =
-    output.intervalS ?? (run.kind === "open" && run.stages ? stageIntervalS(run.stages) : run.kind === "capacity" ? probeIntervalS(run) : progress ? 1 : null);
+  const search = run.kind === "capacity" ? run : run.kind === "preset" && run.calibrate === "capacity" ? presetProbes(run) : null;
+  const intervalS = output.intervalS ?? (run.kind === "open" && run.stages ? stageIntervalS(run.stages) : search ? probeIntervalS(search) : progress ? 1 : null);
   // Results keep their intervals only for what reads them after the run: the document and report, the stages' results, a capacity probe's judge.
   const documentWanted = output.json || output.outPath !== null || output.reportPath !== null;
-  const keep = (output.intervalS !== null && documentWanted) || (run.kind === "open" && run.stages !== undefined) || run.kind === "capacity";
+  const keep = (output.intervalS !== null && documentWanted) || (run.kind === "open" && run.stages !== undefined) || search !== null;
   const runStep: RunStep = (step, phase, label) => {
     progress?.begin(label, step);
     // Without a terminal, a multi-step run still says where it is, one line per step.

@@ -96,9 +96,18 @@ async function sweepCalibration(preset: PresetRun, runStep: RunStep, signal: Abo
  * (at most the default probe), confirmed over one level's duration, at the levels' in-flight cap.
  */
 async function capacityCalibration(preset: PresetRun, runStep: RunStep, signal: AbortSignal): Promise<Calibration> {
+  const run = presetProbes(preset);
+  const measured = await runCapacityMode(run, runStep, signal);
+  const capacityRps = measured.findings.capacity?.capacityRps ?? null;
+  if (capacityRps === null && !signal.aborted) throw new RunError(`calibration found no rate within p99 ≤ ${run.slo.p99Ms} ms: ${measured.findings.capacity?.conclusion}`);
+  return { ...measured, capacityRps: capacityRps ?? 0 };
+}
+
+/** The capacity search a preset calibrates with, from its profile. */
+export function presetProbes(preset: PresetRun): CapacityRun {
   const { closed, open, sloP99Ms } = preset.profile;
   const cap = open.concurrency ?? Math.max(...closed.concurrencies);
-  const run: CapacityRun = {
+  return {
     kind: "capacity",
     slo: { p99Ms: sloP99Ms ?? 0, errorRate: 0 },
     tolerance: CAPACITY_DEFAULTS.tolerance,
@@ -111,10 +120,6 @@ async function capacityCalibration(preset: PresetRun, runStep: RunStep, signal: 
     warmupS: Math.min(1, open.warmupS),
     estimate: { concurrency: Math.max(...closed.concurrencies), durationS: 2 },
   };
-  const measured = await runCapacityMode(run, runStep, signal);
-  const capacityRps = measured.findings.capacity?.capacityRps ?? null;
-  if (capacityRps === null && !signal.aborted) throw new RunError(`calibration found no rate within p99 ≤ ${sloP99Ms} ms: ${measured.findings.capacity?.conclusion}`);
-  return { ...measured, capacityRps: capacityRps ?? 0 };
 }
 
 /** `bench capacity`: the search of `capacity-run.ts`, its findings for the document. */
