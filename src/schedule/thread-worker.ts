@@ -8,6 +8,8 @@ declare const self: Worker;
 
 const interrupt = new AbortController();
 
+const MAX_START_WAIT_MS = 1000;
+
 /** The main thread's answer to "ready": the common start, once every thread is ready. */
 let onStart: ((atEpochMs: number) => void) | null = null;
 
@@ -16,8 +18,9 @@ function startAt(): Promise<number> {
   return new Promise((resolve) => {
     onStart = async (atEpochMs) => {
       onStart = null;
-      const startUs = nowUs() + (atEpochMs - epochNowMs()) * 1000;
-      const waitMs = (startUs - nowUs()) / 1000;
+      // Never more than a second ahead: wall clocks that disagree must not stall a run.
+      const waitMs = Math.min(MAX_START_WAIT_MS, Math.max(0, atEpochMs - epochNowMs()));
+      const startUs = nowUs() + waitMs * 1000;
       if (waitMs > 0) await Bun.sleep(waitMs);
       resolve(startUs);
     };
