@@ -20,7 +20,8 @@ const dir = tempDir("capacity");
 afterAll(() => server.stop());
 
 // Short probes keep the search to about half a minute; the SLO is far above a queue-free p99 (4–8 ms).
-const SEARCH = ["--slo-p99", "100", "--probe", "2s", "--confirm", "3s", "--warmup-sec", "0.5"];
+// Probes that a starved generator made inconclusive run again: room for them on a shared machine.
+const SEARCH = ["--slo-p99", "100", "--probe", "2s", "--confirm", "3s", "--warmup-sec", "0.5", "--max-probes", "20"];
 
 test("finds the capacity of a server of known μ: probes, verdicts, the capacity in words, JSON, CSV", async () => {
   const out = join(dir, "capacity.json");
@@ -36,7 +37,7 @@ test("finds the capacity of a server of known μ: probes, verdicts, the capacity
   // (Its accuracy, 0.9–1.0 μ, is measured by scripts/capacity-loopback.ts; a test shares the cores.)
   expect(capacity.capacityRps).toBeLessThanOrEqual(server.capacityRps);
   expect(capacity.capacityRps).toBeGreaterThanOrEqual(0.7 * server.capacityRps);
-  expect(capacity.probes.length).toBeLessThanOrEqual(12);
+  expect(capacity.probes.length).toBeLessThanOrEqual(20);
   expect(capacity.slo).toEqual({ p99Ms: 100, errorRate: 0 });
   const last = capacity.probes.at(-1);
   expect([last.step, last.rateRps, last.durationS, last.pass]).toEqual(["confirm", capacity.capacityRps, 3, true]);
