@@ -78,6 +78,9 @@ async function runThreaded(load: LoadOptions, run: ClosedRun | OpenRun, phase: P
   const ready = new Set<number>();
   const startReady = () => {
     if (ready.size === 0 || [...running].some((thread) => !ready.has(thread))) return;
+    // Every thread sent its intervals of the repeats before this one ahead of its "ready": those
+    // still waiting for a thread that had one interval fewer are complete, and heard now, in order.
+    join?.flush();
     const start = { type: "start", atEpochMs: epochNowMs() + START_MARGIN_MS } satisfies ThreadRequest;
     for (const thread of ready) workers[thread]!.worker.postMessage(start);
     ready.clear();

@@ -33,9 +33,10 @@ test("finds the capacity of a server of known μ: probes, verdicts, the capacity
   expect(readFileSync(out, "utf8")).toBe(stdout);
   expect(document.mode).toBe("capacity");
   const capacity = document.summary.capacity;
-  // Past μ a queue grows without end, so no rate above it can pass: the search lands at most at μ.
+  // Past μ a queue grows without end, so no rate much above it can pass; a rate within the 1% the
+  // sustained rule allows may, over a 3 s confirmation (251 req/s queues 3 requests in it).
   // (Its accuracy, 0.9–1.0 μ, is measured by scripts/capacity-loopback.ts; a test shares the cores.)
-  expect(capacity.capacityRps).toBeLessThanOrEqual(server.capacityRps);
+  expect(capacity.capacityRps).toBeLessThanOrEqual(1.02 * server.capacityRps);
   expect(capacity.capacityRps).toBeGreaterThanOrEqual(0.7 * server.capacityRps);
   expect(capacity.probes.length).toBeLessThanOrEqual(20);
   expect(capacity.slo).toEqual({ p99Ms: 100, errorRate: 0 });
@@ -113,7 +114,7 @@ describe("bench preset --calibrate capacity", () => {
     expect(preset.calibration).toBe("capacity");
     expect(capacity.slo.p99Ms).toBe(100);
     expect(preset.capacityRps).toBe(capacity.capacityRps);
-    expect(preset.capacityRps).toBeLessThanOrEqual(server.capacityRps);
+    expect(preset.capacityRps).toBeLessThanOrEqual(1.02 * server.capacityRps);
     expect(preset.capacityRps).toBeGreaterThan(0);
     expect(preset.levels).toEqual([0.5, 0.9].map((fraction) => ({ fraction, targetRps: Math.round(fraction * preset.capacityRps) })));
     expect(stderr).toContain(`capacity (highest open-loop rate within the SLO): ${preset.capacityRps} req/s`);
