@@ -12,7 +12,7 @@ interface Range {
 }
 
 const COUNT_SUFFIX: Record<string, number> = { "": 1, k: 1e3, m: 1e6 };
-const SIZE_SUFFIX: Record<string, number> = { "": 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20 };
+const SIZE_SUFFIX: Record<string, number> = { "": 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20, g: 1 << 30, gb: 1 << 30, gib: 1 << 30 };
 const DURATION_SUFFIX_S: Record<string, number> = { "": 1, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 function fail(flag: string, expected: string, input: unknown): never {
@@ -45,7 +45,7 @@ export function parseCount(flag: string, input: unknown, range: Range = { min: 1
   return checked(value, flag, input, describeRange("integer", range), true, range);
 }
 
-/** A byte size such as `2`, `16k` (16 KiB) or `1m` (1 MiB). */
+/** A byte size such as `2`, `16k` (16 KiB), `1m` (1 MiB) or `1g` (1 GiB). */
 export function parseSize(flag: string, input: unknown, range: Range = {}): number {
   const value = parseWithSuffix(input, SIZE_SUFFIX);
   return checked(value, flag, input, describeRange("size in bytes (e.g. 512, 16k, 1m)", range), true, range);

@@ -96,7 +96,7 @@ export const BENCH_OPTIONS = {
   outDir: option(text("DIR"), { modes: ["preset"], flag: "out-dir", default: ".", help: "Where preset_<profile>_<timestamp>.csv is written" }),
 
   // ---- Target and request: every mode; a config file's `defaults` may set most ----
-  target: option(httpUrl, { modes: ALL, positional: true, hint: "URL", section: REQUEST, help: "Target URL" }),
+  target: option(httpUrl, { modes: ALL, positional: true, hint: "URL", section: REQUEST, help: "Target URL (none with --targets)" }),
   url: option(httpUrl, { modes: ALL, default: DEFAULT_URL, config: "url", section: REQUEST, help: "Target URL, as a flag" }),
   serve: option(flag, { modes: ALL, default: false, section: REQUEST, help: "Start minibench serve as a child on a free port and load it" }),
   method: option(method, { modes: ALL, alias: "m", default: "GET", config: "method", section: REQUEST, help: "HTTP method" }),
@@ -122,7 +122,7 @@ export const BENCH_OPTIONS = {
   targetsFormat: option(choice(TARGET_FORMATS), { modes: ALL, flag: "targets-format", config: "targetsFormat", defaultText: "detected from the first line", section: WORKLOAD, help: "The targets file's format" }),
   order: option(choice(ORDERS), { modes: ALL, default: "roundrobin", config: "order", section: WORKLOAD, help: "Which target next: in turn, at random (both by # @weight), or each once and then stop" }),
   seed: option(count({ min: 0, max: Number.MAX_SAFE_INTEGER }), { modes: ALL, defaultText: "random", section: WORKLOAD, help: "Seed of --order random and of {{rand:N}} and {{uuid}}, for a run that can be repeated" }),
-  maxPool: option(bytes({ min: 1024 }), { modes: ALL, flag: "max-pool", default: DEFAULT_MAX_POOL_BYTES, config: "maxPool", section: WORKLOAD, help: "Most bytes the encoded targets may take (e.g. 512m)" }),
+  maxPool: option(bytes({ min: 1024 }), { modes: ALL, flag: "max-pool", default: DEFAULT_MAX_POOL_BYTES, defaultText: "1g", config: "maxPool", section: WORKLOAD, help: "Most bytes the encoded targets may take (e.g. 512m)" }),
   expectStatus: option(text("LIST"), { modes: ALL, flag: "expect-status", config: "expectStatus", section: WORKLOAD, help: "Responses must have one of these statuses (200,204 or 2xx); others count as check errors" }),
   expectBody: option(text("TEXT"), { modes: ALL, flag: "expect-body", config: "expectBody", section: WORKLOAD, help: "Response bodies must contain this text" }),
   expectHeader: option(headerList, { modes: ALL, flag: "expect-header", repeatable: true, config: "expectHeader", section: WORKLOAD, help: "Responses must have this header field and value (repeatable)" }),
