@@ -7,7 +7,7 @@ import { NO_DEFAULTS } from "../../src/workload/target-spec.ts";
 
 function pool(text: string, maxPoolBytes?: number): RequestPool {
   const builder = new PoolBuilder(true, maxPoolBytes);
-  readTargets({ file: "t", text }, null, NO_DEFAULTS, (spec) => builder.add(spec));
+  readTargets({ file: "t", text }, null, NO_DEFAULTS, (spec, line) => builder.add(spec, line));
   return builder.build();
 }
 
@@ -129,5 +129,26 @@ describe("placeholders patched per send", () => {
       return wire(p, 0);
     };
     expect(fill()).toBe(fill());
+  });
+});
+
+describe("groups, idempotency and origins", () => {
+  test("a group per name, else per method and path without the query; past 100, one (other) group", () => {
+    const urls = Array.from({ length: 150 }, (_, i) => `GET http://h/p${i}?q=${i}`);
+    const p = pool(["# @name named", "GET http://h/x?a=1", "", "GET http://h/x?a=2", "", "POST http://h/x", "", ...urls.map((u) => `${u}\n`)].join("\n"));
+    expect(p.groups.slice(0, 4)).toEqual(["named", "GET /x", "POST /x", "GET /p0"]);
+    expect(p.groups).toHaveLength(101);
+    expect(p.groups[100]).toBe("(other)");
+    expect(Array.from(p.groupOf.subarray(0, 5))).toEqual([0, 1, 1, 2, 3]);
+    // Groups 3..99 are /p0../p96 (targets 4..100); every later path is (other).
+    expect(p.groupOf[100]).toBe(99);
+    expect(Array.from(p.groupOf.subarray(101))).toEqual(Array(53).fill(100));
+  });
+
+  test("idempotent methods may be sent again; the line of each origin's first target is kept", () => {
+    const p = pool(["GET http://a/", "", "POST http://a/", "", "DELETE http://b:81/", ""].join("\n"));
+    expect(Array.from(p.idempotent)).toEqual([1, 0, 1]);
+    expect(p.origins).toEqual([{ tls: false, hostname: "a", port: 80 }, { tls: false, hostname: "b", port: 81 }]);
+    expect(p.originLines).toEqual([1, 5]);
   });
 });
