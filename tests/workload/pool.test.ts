@@ -139,10 +139,11 @@ describe("groups, idempotency and origins", () => {
     expect(p.groups.slice(0, 4)).toEqual(["named", "GET /x", "POST /x", "GET /p0"]);
     expect(p.groups).toHaveLength(101);
     expect(p.groups[100]).toBe("(other)");
-    expect(Array.from(p.groupOf.subarray(0, 5))).toEqual([0, 1, 1, 2, 3]);
-    // Groups 3..99 are /p0../p96 (targets 4..100); every later path is (other).
-    expect(p.groupOf[100]).toBe(99);
-    expect(Array.from(p.groupOf.subarray(101))).toEqual(Array(53).fill(100));
+    // The name is the first target's: the second is the only unnamed GET /x.
+    expect(Array.from(p.groupOf.subarray(0, 5))).toEqual([0, 1, 2, 3, 4]);
+    // Groups 3..99 are /p0../p96 (targets 3..99); every later path is (other).
+    expect(p.groupOf[99]).toBe(99);
+    expect(Array.from(p.groupOf.subarray(100))).toEqual(Array(53).fill(100));
   });
 
   test("idempotent methods may be sent again; the line of each origin's first target is kept", () => {
