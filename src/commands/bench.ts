@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { benchPlan, servedAt } from "../config/bench-plan.ts";
 import { BENCH_OPTIONS, type BenchMode } from "../config/bench-options.ts";
+import { withScript } from "../config/workload-plan.ts";
 import { prepareOutputs } from "../report/output.ts";
 import { executeBench } from "../schedule/bench.ts";
 import { startServeChild } from "../server/child.ts";
@@ -15,7 +16,7 @@ function mode(name: BenchMode, description: string, examples: string[]): Command
     meta: { name: `minibench bench ${name}`, description },
     args: argsOf(BENCH_OPTIONS, name),
     async run({ args }) {
-      const planned = benchPlan(name, args);
+      const planned = await withScript(benchPlan(name, args));
       if (!planned.serve) return executeBench(planned.plan);
       // The output paths too are checked before the child exists (executeBench checks them again, harmlessly).
       prepareOutputs(planned.plan);

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import { ConfigError, UsageError } from "../errors.ts";
 import { BENCH_OPTIONS } from "./bench-options.ts";
 import type { Option, OptionTable } from "./options.ts";
@@ -219,6 +220,15 @@ function parseDefaults(field: Field, file: string): ConfigDefaults {
     } catch (error) {
       throw error instanceof UsageError ? new ConfigError(error.message) : error;
     }
+    if (FILE_KEYS.has(name)) defaults[key] = besideConfig(file, defaults[key] as string);
   }
   return defaults;
+}
+
+/** `defaults` keys naming a file the run reads: relative to the config file, as a config names its neighbours. */
+const FILE_KEYS = new Set(["script", "targets"]);
+
+/** `path` relative to the config file's directory (stdin's `-` stays as it is). */
+function besideConfig(file: string, path: string): string {
+  return path === "-" || isAbsolute(path) ? path : join(dirname(file), path);
 }

@@ -119,6 +119,12 @@ export const BENCH_OPTIONS = {
 
   // ---- Workload and checks: every mode ----
   targets: option(text("FILE"), { modes: ALL, config: "targets", section: WORKLOAD, help: "Send the requests of a targets file (- for stdin): vegeta's HTTP or JSON lines, or a URL per line; give no URL then (--method, --header and --body are each target's defaults)" }),
+  script: option(text("FILE"), {
+    modes: ALL,
+    config: "script",
+    section: WORKLOAD,
+    help: "A workload module (.ts or .js) whose targets() go into the pool like a targets file's; optional pick(i) chooses each next target",
+  }),
   targetsFormat: option(choice(TARGET_FORMATS), { modes: ALL, flag: "targets-format", config: "targetsFormat", defaultText: "detected from the first line", section: WORKLOAD, help: "The targets file's format" }),
   order: option(choice(ORDERS), { modes: ALL, default: "roundrobin", config: "order", section: WORKLOAD, help: "Which target next: in turn, at random (both by # @weight), or each once and then stop" }),
   seed: option(count({ min: 0, max: Number.MAX_SAFE_INTEGER }), { modes: ALL, defaultText: "random", section: WORKLOAD, help: "Seed of --order random and of {{rand:N}} and {{uuid}}, for a run that can be repeated" }),

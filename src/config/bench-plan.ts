@@ -6,6 +6,7 @@ import { type BenchConfig, loadConfig } from "./bench-config.ts";
 import { BENCH_OPTIONS, DEFAULT_CLOSED_DURATION_S, type BenchMode, type BenchValues } from "./bench-options.ts";
 import { resolveOptions } from "./options.ts";
 import { workloadPlan } from "./workload-plan.ts";
+import type { ScriptWorkloadFlags } from "../workload/script.ts";
 import { defaultBacklog, type BenchPlan, type CapacityRun, type ClosedRun, type LoadOptions, type ModeRun, type OpenRun, type PresetRun, type SweepRun } from "./plan.ts";
 
 /**
@@ -42,6 +43,8 @@ export interface PlannedBench {
   serve: boolean;
   /** What the target's request bytes were built from, to build them again for the child's address. */
   request: RequestSpec;
+  /** `--script`, still to be loaded: `withScript` (config/workload-plan.ts) makes its workload. */
+  script: ScriptWorkloadFlags | null;
 }
 
 /** The flags given on the command line, by flag name; positionals by their option key. */
@@ -55,8 +58,8 @@ export function benchPlan(mode: BenchMode, given: GivenFlags, config: BenchConfi
   if (values.serve && (given.target !== undefined || given.url !== undefined)) {
     throw new UsageError("--serve starts its own target: give no URL with it");
   }
-  const { load, request } = loadOptions(values, given);
-  return { plan: { load, run, output: outputPlan(values) }, serve: values.serve, request };
+  const { load, request, script } = loadOptions(values, given);
+  return { plan: { load, run, output: outputPlan(values) }, serve: values.serve, request, script };
 }
 
 function configOf(given: GivenFlags): BenchConfig {
@@ -174,7 +177,7 @@ function capacityRun(values: BenchValues<"capacity">): CapacityRun {
   };
 }
 
-function loadOptions(values: Common, given: GivenFlags): { load: LoadOptions; request: RequestSpec } {
+function loadOptions(values: Common, given: GivenFlags): { load: LoadOptions; request: RequestSpec; script: ScriptWorkloadFlags | null } {
   if (given.target !== undefined && given.url !== undefined && values.target !== values.url) {
     throw new UsageError(`two targets given: ${JSON.stringify(values.target)} and --url ${JSON.stringify(values.url)}`);
   }
@@ -187,9 +190,9 @@ function loadOptions(values: Common, given: GivenFlags): { load: LoadOptions; re
     keepAlive: values.keepalive,
     insecure: values.insecure,
   };
-  const { workload, checks, target } = workloadPlan(values, given, request);
+  const { workload, script, checks, target } = workloadPlan(values, given, request);
   const load = { target: target ?? buildTarget(request), keepAlive: values.keepalive, pipeline: values.pipeline, timeoutMs: values.timeout, threads: values.threads, workload, checks };
-  return { load, request };
+  return { load, request, script };
 }
 
 function readBodyFile(path: string): Uint8Array {

@@ -83,7 +83,7 @@ export function describeRun({ load, run }: BenchPlan): string {
   const pipeline = load.pipeline > 1 ? `, pipeline ${load.pipeline}` : "";
   const threads = load.threads > 1 ? `, ${load.threads} threads` : "";
   const how = `${connection}${pipeline}${threads}`;
-  const url = load.workload ? `${load.workload.file} (${formatCount(load.workload.pool.count)} targets on ${load.target.url}, ${load.workload.order})` : load.target.url;
+  const url = load.workload ? `${load.workload.file} (${formatCount(load.workload.pool.count)} targets on ${load.target.url}, ${load.workload.script?.pick ? "pick(i)" : load.workload.order})` : load.target.url;
   switch (run.kind) {
     case "closed": {
       const amount = run.durationS === null ? `${run.requests} requests` : `${run.durationS} s`;

@@ -1,6 +1,7 @@
 import { chooseTransport } from "../client/choose-transport.ts";
 import { Engine, type EngineOptions } from "../client/engine.ts";
 import { ResponseChecks } from "../workload/checks.ts";
+import { WorkloadScript } from "../workload/script.ts";
 import { PoolSource } from "../workload/workload.ts";
 import { openFileLimit, outOfFiles, RUNTIME_FILES } from "../client/fd-limit.ts";
 import { nowUs } from "../client/clock.ts";
@@ -58,7 +59,7 @@ async function openEngine(load: LoadOptions, connections: number, needs: Transpo
     keepAlive: load.keepAlive,
     timeoutMs: load.timeoutMs,
     transport: chooseTransport(load.target, needs, load.sockets),
-    ...workloadOptions(load),
+    ...(await workloadOptions(load)),
   });
   const error = await engine.open(initial);
   if (error !== null) {
@@ -70,13 +71,24 @@ async function openEngine(load: LoadOptions, connections: number, needs: Transpo
   return engine;
 }
 
-/** One thread's picker, filler and checks, made from the plan's workload (which crossed to it as data). */
-function workloadOptions(load: LoadOptions): Pick<EngineOptions, "source" | "checks"> {
+/**
+ * One thread's picker, filler and checks, made from the plan's workload (which crossed to it as
+ * data). A `--script` workload's module is imported here, in the thread, for its `pick(i)`.
+ */
+async function workloadOptions(load: LoadOptions): Promise<Pick<EngineOptions, "source" | "checks">> {
   const thread = load.thread ?? { index: 0, count: 1 };
+  const script = load.workload?.script?.pick ? await WorkloadScript.load(load.workload.script.path) : null;
+  const picker = script ? script.picker.bind(script) : null;
   return {
-    source: load.workload ? new PoolSource(load.workload, thread.index, thread.count) : null,
+    source: load.workload ? new PoolSource(load.workload, thread.index, thread.count, picker) : null,
     checks: load.checks ? new ResponseChecks(load.checks) : null,
   };
+}
+
+/** A script's `pick(i)` that threw or returned a bad index ended the loop: the run stops with its error. */
+function raiseScriptFailure(engine: Engine): void {
+  const failure = engine.source?.failure ?? null;
+  if (failure !== null) throw failure;
 }
 
 /** An `once` workload sends each target its weight's times: a warm-up would take some of them. */
@@ -97,6 +109,7 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
   try {
     engine.tally = new Tally(0);
     await closedLoop(engine, { requests: warms(load) ? run.warmup : 0 }, nowUs, hooks.signal);
+    raiseScriptFailure(engine);
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
       engine.rewind();
       const startUs = await repeatStart(hooks);
@@ -110,6 +123,7 @@ export async function runClosed(load: LoadOptions, run: ClosedRun, phase: Phase,
       // The intervals cover what the run's duration measures: from the first send to the last outcome.
       timer?.start(nowUs());
       await closedLoop(engine, stop, nowUs, hooks.signal);
+      raiseScriptFailure(engine);
       const timeline = timer?.finish(engine.tally.lastCompletionUs) ?? null;
       const result = tallyWarnings(closedResult(engine.tally, phase, run.concurrency, repeat, hooks.signal?.aborted === true, timeline), engine.tally);
       results.push(result);
@@ -153,6 +167,7 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
         hooks.signal,
         waker,
       );
+      raiseScriptFailure(engine);
       const stoppedUs = nowUs();
       // Stopped before the window opened: the warm-up measured nothing, and a run of zeros would lie.
       if (stoppedUs < windowStartUs) {

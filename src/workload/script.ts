@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { encodeRequest } from "./encode.ts";
-import type { Picker } from "./order.ts";
+import type { Order, Picker } from "./order.ts";
 import { RAND, SEQ, writeRandomDigits, writeSeq, writeUuid, type RandomSource } from "./placeholders.ts";
-import type { Origin } from "./pool.ts";
+import { originText, PoolBuilder, type Origin } from "./pool.ts";
 import { checkBody, checkHeader, checkMethod, checkName, checkUrl, checkWeight, Place, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
+import type { WorkloadPlan } from "./workload.ts";
 
 /**
  * A workload module (`--script workload.ts`, TypeScript or JavaScript), loaded from disk at run
@@ -23,6 +24,11 @@ import { checkBody, checkHeader, checkMethod, checkName, checkUrl, checkWeight, 
  * A script that cannot be loaded, throws, or returns something wrong stops the run with its
  * FILE:LINE (the throwing frame, else the function's declaration) and exit 2.
  */
+
+/** `pick(i)` as the engine's picker; a script error ends the run and waits here to be raised. */
+export interface ScriptPicker extends Picker {
+  failure: UsageError | null;
+}
 
 /** A target as a script writes it. */
 export interface ScriptTarget {
@@ -127,27 +133,34 @@ export class WorkloadScript {
   /**
    * `pick(i)` as a picker over `count` targets: request number i (`first`, then every `step`, so
    * threads never share a number) goes to the target it returns; -1 ends the run as `once` does.
+   * A throw or a bad index ends it too (nothing is thrown from the engine's callbacks): the run
+   * stops sending, and `failure` says why, for the run to raise once its requests are answered.
    */
-  picker(count: number, first = 0, step = 1): Picker {
+  picker(count: number, first = 0, step = 1): ScriptPicker {
     const pick = this.exports.pick as ((i: number) => unknown) | undefined;
     if (pick === undefined) throw new Error("picker() of a script without pick()");
     const line = this.line("pick");
     let i = first;
-    return {
+    const picker: ScriptPicker = {
+      failure: null,
       next: () => {
+        if (picker.failure !== null) return -1;
         const at = i;
         i += step;
         let target: unknown;
         try {
           target = pick(at);
         } catch (error) {
-          throw this.failure("pick", `pick(${at}) threw`, error);
+          picker.failure = this.failure("pick", `pick(${at}) threw`, error);
+          return -1;
         }
         // One comparison on the usual path: an integer index in range.
         if (Number.isInteger(target) && (target as number) >= -1 && (target as number) < count) return target as number;
-        throw new UsageError(`${this.where(line)}: pick(${at}): expected a target index from 0 to ${count - 1} (or -1 to stop), got ${describe(target)}`);
+        picker.failure = new UsageError(`${this.where(line)}: pick(${at}): expected a target index from 0 to ${count - 1} (or -1 to stop), got ${describe(target)}`);
+        return -1;
       },
     };
+    return picker;
   }
 
   /** The run's `check(response)` with its counters; null without one. */
@@ -178,6 +191,40 @@ export class WorkloadScript {
     const where = frame === null ? this.where(this.line(name)) : `${shown(this.file, frame.file)}:${frame.line}`;
     return new UsageError(`${where}: ${what}: ${errorText(error)}`);
   }
+}
+
+export interface ScriptWorkloadFlags {
+  /** As the user gave it. */
+  path: string;
+  order: Order;
+  seed: number;
+  maxPoolBytes: number;
+  keepAlive: boolean;
+  defaults: TargetDefaults;
+}
+
+/**
+ * `--script`: the module's `targets()` called once, before anything starts, and encoded into the
+ * request pool a targets file would make; the threads get that pool and load the module
+ * themselves for `pick(i)`. Every target must go to one origin, as a targets file's.
+ */
+export async function loadScriptWorkload(flags: ScriptWorkloadFlags): Promise<WorkloadPlan> {
+  const script = await WorkloadScript.load(flags.path);
+  if (script.dynamic) {
+    throw new UsageError(`${script.where(script.line("request"))}: request(i) (requests built at run time) is not supported yet: return the requests from targets(), with {{seq}}, {{rand:N}} or {{uuid}} where they must differ`);
+  }
+  if (!script.hasTargets) throw new UsageError(`${flags.path}: expected the module to export a function targets()`);
+  const builder = new PoolBuilder(flags.keepAlive, flags.maxPoolBytes);
+  let index = 0;
+  await script.targets(flags.defaults, (spec) => builder.add(spec, index++));
+  const pool = builder.build();
+  if (pool.origins.length > 1) {
+    const [first, second] = [0, 1].map((i) => `${originText(pool.origins[i]!)} (targets()[${pool.originLines[i]}])`);
+    throw new UsageError(
+      `${script.where(script.line("targets"))}: targets()[${pool.originLines[1]}]: expected every target on one origin, as the first: ${first}, but this one is on ${second}; run one bench per origin`,
+    );
+  }
+  return { file: flags.path, pool, order: flags.order, seed: flags.seed, script: { path: resolve(flags.path), pick: script.hasPick } };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface WorkloadPlan {
   pool: RequestPool;
   order: Order;
   seed: number;
+  /** `--script`: the module's absolute path, loaded again by each thread when it picks the targets (`pick(i)`). */
+  script?: { path: string; pick: boolean };
 }
 
 export interface WorkloadFlags {
@@ -52,6 +54,12 @@ export function loadWorkload(flags: WorkloadFlags): WorkloadPlan {
 /** The single origin of a workload's targets. */
 export const originOf = (workload: WorkloadPlan): Origin => workload.pool.origins[0]!;
 
+/**
+ * A picker over `count` targets whose request numbers start at `first` and go up by `step`; its
+ * `failure`, once set, is an error of the script that ended the run.
+ */
+export type ScriptPicker = (count: number, first: number, step: number) => Picker & { failure: Error | null };
+
 /** One thread's view of a workload: which target goes next, and its placeholders filled. */
 export class PoolSource {
   readonly pool: RequestPool;
@@ -59,14 +67,25 @@ export class PoolSource {
   readonly patcher: Patcher;
   private readonly newPicker: () => Picker;
 
-  /** `thread` of `threads`: the `{{seq}}` values this thread takes, and its own random stream. */
-  constructor(workload: WorkloadPlan, thread = 0, threads = 1) {
+  /**
+   * `thread` of `threads`: the `{{seq}}` values this thread takes, and its own random stream.
+   * `scriptPicker`: a script's `pick(i)` instead of `--order`, given the request numbers
+   * thread, thread + threads, …
+   */
+  constructor(workload: WorkloadPlan, thread = 0, threads = 1, scriptPicker: ScriptPicker | null = null) {
     // A pool that crossed to a Worker arrives as its tables: they become a pool again here.
     this.pool = workload.pool instanceof RequestPool ? workload.pool : new RequestPool(workload.pool);
-    this.newPicker = () => makePicker(this.pool.weights, workload.order, new Random(workload.seed + thread), thread, threads);
+    this.newPicker = scriptPicker
+      ? () => scriptPicker(this.pool.count, thread, threads)
+      : () => makePicker(this.pool.weights, workload.order, new Random(workload.seed + thread), thread, threads);
     this.picker = this.newPicker();
     // The placeholders' random values come from a stream of their own: a rewound order repeats its picks, never its values.
     this.patcher = new Patcher(this.pool, new Random(workload.seed + thread + 0x9e3779b9), thread, threads);
+  }
+
+  /** Why a script's `pick(i)` ended the run, or null. */
+  get failure(): Error | null {
+    return (this.picker as { failure?: Error | null }).failure ?? null;
   }
 
   /** The order starts again: the same picks as the first time (the same seed); `{{seq}}` goes on. */

@@ -72,7 +72,7 @@ describe("bench_config.json validation", () => {
     expect(messageOf({ presets: good(), preset: {} })).toBe("bench_config.json: preset: unknown key (expected one of presets, defaults)");
     expect(messageOf({ presets: good(), defaults: { keepalive: "no" } })).toBe('bench_config.json: defaults.keepalive: expected true or false, got "no"');
     expect(messageOf({ presets: good(), defaults: { concurrency: 5 } })).toBe(
-      "bench_config.json: defaults.concurrency: unknown key (expected one of stages, url, method, header, body, keepalive, pipeline, timeout, threads, insecure, targets, targetsFormat, order, maxPool, expectStatus, expectBody, expectHeader)",
+      "bench_config.json: defaults.concurrency: unknown key (expected one of stages, url, method, header, body, keepalive, pipeline, timeout, threads, insecure, targets, script, targetsFormat, order, maxPool, expectStatus, expectBody, expectHeader)",
     );
     expect(messageOf([])).toBe("bench_config.json: (top level): expected an object, got []");
   });

@@ -184,7 +184,7 @@ describe("pick(i)", () => {
     expect(Array.from({ length: 5 }, () => picker.next())).toEqual([1, 0, 2, 1, 0]);
   });
 
-  test("-1 ends the run; an index out of range, a fraction, a promise or a throw stops it with FILE:LINE", async () => {
+  test("-1 ends the run; an index out of range, a fraction, a promise or a throw ends it too, with FILE:LINE kept", async () => {
     const stop = await WorkloadScript.load(script(`export const targets = () => [];\nexport const pick = (i: number) => (i < 2 ? i : -1);\n`));
     const stopping = stop.picker(2);
     expect([stopping.next(), stopping.next(), stopping.next()]).toEqual([0, 1, -1]);
@@ -197,7 +197,11 @@ describe("pick(i)", () => {
     for (const [pick, message] of cases) {
       const loaded = await WorkloadScript.load(script(`export const targets = () => [];\nexport const pick = ${pick};\n`));
       const picker = loaded.picker(3);
-      expect(thrown(() => Array.from({ length: 5 }, () => picker.next()))).toMatch(message);
+      // The run ends (-1 from then on) and keeps the error to raise once its requests are answered.
+      const picks = Array.from({ length: 5 }, () => picker.next());
+      expect(picks.slice(picks.indexOf(-1))).toEqual(Array(5 - picks.indexOf(-1)).fill(-1));
+      expect(picker.failure).toBeInstanceOf(UsageError);
+      expect(picker.failure!.message).toMatch(message);
     }
   });
 });
