@@ -7,11 +7,14 @@
  * With no DIR, builds every target into `dist/` first (`scripts/build.ts --all`). For each target:
  * the file exists, its header is the right format for the right CPU (ELF x86-64 / aarch64 with
  * the glibc or musl loader, Mach-O 64 x86_64 / arm64, PE AMD64), it embeds every Worker entry
- * point, and SHA256SUMS lists exactly these files with their hashes. Exit 1 if anything is wrong.
+ * point, and SHA256SUMS lists exactly these files with their hashes. The one this machine can run
+ * is also run: a `--script` workload loaded from disk at run time, against its own `serve`.
+ * Exit 1 if anything is wrong.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { assetName, build, TARGETS, workerEntries } from "./build.ts";
+import { assetName, build, hostTargetName, TARGETS, workerEntries } from "./build.ts";
 
 export type Format = { kind: "elf"; machine: number; loader: string } | { kind: "macho"; cpu: number } | { kind: "pe"; machine: number };
 
@@ -109,7 +112,44 @@ export async function checkBinaries(dir: string): Promise<string[]> {
     console.error(`${problems.length > before ? "FAIL" : "ok  "}  ${file}`);
   }
   for (const extra of listed.keys()) problems.push(`SHA256SUMS: lists ${extra}, which is not a release target`);
+  const host = TARGETS.find((target) => target.name === hostTargetName());
+  if (host && existsSync(join(dir, assetName(host)))) {
+    const problem = await checkScriptRun(join(dir, assetName(host)));
+    if (problem) problems.push(`${assetName(host)}: ${problem}`);
+    console.error(`${problem ? "FAIL" : "ok  "}  ${assetName(host)} runs a --script workload`);
+  }
   return problems;
+}
+
+/**
+ * The executable loads a TypeScript workload module from disk at run time (Bun's transpiler is
+ * inside it), runs its targets() and pick(i), and sends what they say: 30 requests to its own
+ * `serve`, all to the target pick(i) chose. What is wrong, or null.
+ */
+export async function checkScriptRun(binary: string): Promise<string | null> {
+  const dir = mkdtempSync(join(tmpdir(), "minibench-check-script-"));
+  const server = Bun.spawn([binary, "serve", "--port", "0", "--quiet"], { stdout: "pipe", stderr: "ignore" });
+  try {
+    const reader = server.stdout.getReader();
+    const line = new TextDecoder().decode((await reader.read()).value);
+    const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line)?.[1];
+    if (port === undefined) return `serve printed ${JSON.stringify(line)}, not its address`;
+    const script = join(dir, "workload.ts");
+    writeFileSync(
+      script,
+      `interface Target { url: string; name: string }\n` +
+        `export async function targets(): Promise<Target[]> {\n  return ["a", "b"].map((name) => ({ url: "http://127.0.0.1:${port}/" + name, name }));\n}\n` +
+        `export const pick = (i: number): number => 1;\n`,
+    );
+    const run = Bun.spawnSync([binary, "bench", "closed", "--script", script, "-n", "30", "-c", "2", "--warmup", "0", "--repeat", "1", "--json", "--quiet"], { timeout: 30_000 });
+    if (run.exitCode !== 0) return `bench --script exited ${run.exitCode}: ${run.stderr.toString().trim().split("\n").at(-1)}`;
+    const result = JSON.parse(run.stdout.toString()).runs[0];
+    const sent = JSON.stringify(result.byTarget?.map((target: { name: string; requests: number }) => [target.name, target.requests]));
+    return sent === JSON.stringify([["a", 0], ["b", 30]]) ? null : `bench --script sent ${sent}, expected [["a",0],["b",30]]`;
+  } finally {
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.main) {

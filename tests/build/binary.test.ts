@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { assetName, hostTargetName } from "../../scripts/build.ts";
-import { checkHeader, EXPECTED } from "../../scripts/check-binaries.ts";
+import { checkHeader, checkScriptRun, EXPECTED } from "../../scripts/check-binaries.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 /**
@@ -99,6 +99,10 @@ test("bench closed --json against serve: exact counts", async () => {
   const document = JSON.parse(stdout);
   expect(document.version).toBe(pkg.version);
   expect(document.runs.map((r: { requests: number; ok: number }) => [r.requests, r.ok])).toEqual([[1000, 1000]]);
+});
+
+test("--script: a TypeScript workload module is loaded from disk at run time, its targets() and pick(i) obeyed", async () => {
+  expect(await checkScriptRun(binary)).toBeNull();
 });
 
 test("--threads 2: the thread Worker loads inside the binary", async () => {
