@@ -143,12 +143,12 @@ export async function runOpen(load: LoadOptions, run: OpenRun, hooks: RunHooks =
   const results: RunResult[] = [];
   try {
     for (let repeat = 1; repeat <= run.repeat && !hooks.signal?.aborted; repeat++) {
+      engine.rewind();
       // The warm-up runs once, before the first repeat, on the same schedule: its requests just do not count.
       const startUs = await repeatStart(hooks);
       const warmupS = repeat === 1 && warms(load) ? run.warmupS : 0;
       const windowStartUs = startUs + warmupS * 1e6;
       const endUs = windowStartUs + run.durationS * 1e6;
-      engine.rewind();
       engine.tally = new Tally(windowStartUs, endUs, engine.shape);
       hooks.onTally?.(engine.tally, repeat);
       // The timeline starts with the measured window: nothing is counted before it.
