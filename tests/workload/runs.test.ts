@@ -153,6 +153,15 @@ describe.each(["bun", "epoll"] as const)("%s sockets:", (sockets) => {
       });
     }
 
+    test("--expect-status decides instead of the status class: a 404 it lists is ok", async () => {
+      const { server } = countingServer(() => new Response("gone", { status: 404 }));
+      const run = await closedRun({ target: `http://127.0.0.1:${server.port}/`, requests: "200", "expect-status": "404,410", sockets });
+      expectAccounted(run, 200);
+      expect(run.ok).toBe(200);
+      expect(run.errors.status_4xx).toBe(0);
+      expect(run.statuses).toEqual({ "404": 200 });
+    });
+
     test("without --expect-status a 5xx stays a status error whatever the body check says; every check is counted", async () => {
       const { server } = wrongEvery10th(() => new Response("no", { status: 500 }));
       const run = await closedRun({ target: `http://127.0.0.1:${server.port}/`, requests: "1000", "expect-body": "ok", "expect-header": ["X-Check: yes"], sockets });
