@@ -213,6 +213,9 @@ export async function loadScriptWorkload(flags: ScriptWorkloadFlags): Promise<Wo
   if (script.dynamic) {
     throw new UsageError(`${script.where(script.line("request"))}: request(i) (requests built at run time) is not supported yet: return the requests from targets(), with {{seq}}, {{rand:N}} or {{uuid}} where they must differ`);
   }
+  if (script.hasCheck) {
+    throw new UsageError(`${script.where(script.line("check"))}: check(response) is not supported yet: check responses with --expect-status, --expect-body or --expect-header`);
+  }
   if (!script.hasTargets) throw new UsageError(`${flags.path}: expected the module to export a function targets()`);
   const builder = new PoolBuilder(flags.keepAlive, flags.maxPoolBytes);
   let index = 0;

@@ -82,9 +82,16 @@ describe("a script's targets in the pool", () => {
     expect(() => benchPlan("closed", { script: path, serve: true }, CONFIG)).toThrow("--script and --serve: the script names where requests go; give one of them");
   });
 
+  test("check(response) and request(i), not run by the engine yet, are refused at their line rather than ignored", async () => {
+    const checking = script(`export const targets = () => [{ url: "http://127.0.0.1:1/" }];\n\nexport function check() {\n  return true;\n}\n`);
+    await expect(withScript(benchPlan("closed", { script: checking }, CONFIG))).rejects.toThrow(`${checking}:3: check(response) is not supported yet`);
+    const dynamic = script(`export function request(i: number) {\n  return { url: "http://127.0.0.1:1/" + i };\n}\n`);
+    await expect(withScript(benchPlan("closed", { script: dynamic }, CONFIG))).rejects.toThrow(`${dynamic}:1: request(i) (requests built at run time) is not supported yet`);
+  });
+
   test("targets on two origins are refused with the script's line and both origins", async () => {
     const path = script(`export function targets() {\n  return [{ url: "http://127.0.0.1:1/" }, { url: "http://127.0.0.1:2/" }];\n}\n`);
-    expect(withScript(benchPlan("closed", { script: path }, CONFIG))).rejects.toThrow(
+    await expect(withScript(benchPlan("closed", { script: path }, CONFIG))).rejects.toThrow(
       `${path}:1: targets()[1]: expected every target on one origin, as the first: http://127.0.0.1:1 (targets()[0]), but this one is on http://127.0.0.1:2 (targets()[1]); run one bench per origin`,
     );
   });
