@@ -1,15 +1,20 @@
 /**
  * What a workload script costs per request, beside the request pool it feeds.
  *
- *   bun scripts/bench-script.ts [requests=1000000] [runs=5]
+ *   bun scripts/bench-script.ts [requests=1000000] [runs=5] [seconds=3]
  *
- * Per request, in ns, medians of `runs` rounds (each round runs every case once, in turn):
+ * 1. Per request, in ns, medians of `runs` rounds (each round runs every case once, in turn):
  * - the pool's own choice (roundrobin over 10,000 targets): the baseline;
  * - the same 10,000 targets from a script's `targets()`: the pool is identical, so the choice is;
  * - `pick(i)` from the script instead (one JavaScript call per request);
  * - `check(response)` reading the status only, and reading the body (decoded per response);
  * - `request(i)`, the escape hatch: the script builds a target, it is checked and encoded.
+ *
+ * 2. End to end, `bench closed -c 50` against `minibench serve` (a child, on the same machine)
+ *    for `seconds` a run, the cases in turn, `runs` rounds, median req/s: the 10,000 targets from
+ *    a targets file, from a script's targets(), and from a script that also picks with pick(i).
  */
+import { spawn } from "bun";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makePicker } from "../src/workload/order.ts";
@@ -116,4 +121,41 @@ function dynamic(script: WorkloadScript, origins: RequestPool["origins"]): Step 
   return () => requests.next().length;
 }
 
-await main(integerFlag("requests", process.argv[2] ?? "1000000", 1000), integerFlag("runs", process.argv[3] ?? "5", 1));
+const CLI = join(import.meta.dir, "../src/cli.ts");
+
+async function endToEnd(runs: number, seconds: number): Promise<void> {
+  const server = spawn([process.execPath, CLI, "serve", "--port", "0", "--quiet"], { stdout: "pipe", stderr: "inherit" });
+  try {
+    const line = new TextDecoder().decode((await server.stdout.getReader().read()).value);
+    const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
+    const targetsFile = join(tempDir, "targets.txt");
+    writeFileSync(targetsFile, Array.from({ length: TARGETS }, (_, i) => `GET ${origin}/items/${i}\nX-Tenant: t${i % 97}\n`).join("\n"));
+    const script = (pick: string) => {
+      const path = join(tempDir, `e2e-${pick === "" ? "targets" : "pick"}.js`);
+      writeFileSync(path, `export function targets() {\n  return Array.from({ length: ${TARGETS} }, (_, i) => ({ url: "${origin}/items/" + i, headers: { "X-Tenant": "t" + (i % 97) } }));\n}\n${pick}`);
+      return path;
+    };
+    const cases = [
+      { name: "--targets FILE", args: ["--targets", targetsFile] },
+      { name: "--script, targets()", args: ["--script", script("")] },
+      { name: "--script, targets() + pick(i)", args: ["--script", script(`export function pick(i) { return i % ${TARGETS}; }\n`)] },
+    ];
+    const samples = cases.map(() => [] as number[]);
+    for (let round = 0; round < runs; round++) {
+      for (const [i, c] of cases.entries()) {
+        const run = Bun.spawnSync([process.execPath, CLI, "bench", "closed", ...c.args, "-c", "50", "-d", `${seconds}s`, "--warmup", "1000", "--repeat", "1", "--json", "--quiet"]);
+        if (run.exitCode !== 0) throw new Error(`${c.name}: ${run.stderr.toString()}`);
+        samples[i]!.push(JSON.parse(run.stdout.toString()).runs[0].throughputRps);
+      }
+    }
+    const base = median(samples[0]!);
+    console.log(`\nbench closed -c 50 -d ${seconds}s against minibench serve, ${TARGETS.toLocaleString("en-US")} targets, median req/s of ${runs}`);
+    cases.forEach((c, i) => console.log(`  ${c.name.padEnd(32)} ${Math.round(median(samples[i]!)).toLocaleString("en-US").padStart(9)} req/s   ${(median(samples[i]!) / base).toFixed(3)}×`));
+  } finally {
+    server.kill();
+  }
+}
+
+const runs = integerFlag("runs", process.argv[3] ?? "5", 1);
+await main(integerFlag("requests", process.argv[2] ?? "1000000", 1000), runs);
+await endToEnd(runs, integerFlag("seconds", process.argv[4] ?? "3", 1));

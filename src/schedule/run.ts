@@ -77,7 +77,8 @@ async function openEngine(load: LoadOptions, connections: number, needs: Transpo
  */
 async function workloadOptions(load: LoadOptions): Promise<Pick<EngineOptions, "source" | "checks">> {
   const thread = load.thread ?? { index: 0, count: 1 };
-  const script = load.workload?.script?.pick ? await WorkloadScript.load(load.workload.script.path) : null;
+  // The module as the user named it, for messages: every thread shares the process's directory.
+  const script = load.workload?.script?.pick ? await WorkloadScript.load(load.workload.file) : null;
   const picker = script ? script.picker.bind(script) : null;
   return {
     source: load.workload ? new PoolSource(load.workload, thread.index, thread.count, picker) : null,

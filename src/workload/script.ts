@@ -227,7 +227,7 @@ export async function loadScriptWorkload(flags: ScriptWorkloadFlags): Promise<Wo
       `${script.where(script.line("targets"))}: targets()[${pool.originLines[1]}]: expected every target on one origin, as the first: ${first}, but this one is on ${second}; run one bench per origin`,
     );
   }
-  return { file: flags.path, pool, order: flags.order, seed: flags.seed, script: { path: resolve(flags.path), pick: script.hasPick } };
+  return { file: flags.path, pool, order: flags.order, seed: flags.seed, script: { pick: script.hasPick } };
 }
 
 /**

@@ -19,8 +19,8 @@ export interface WorkloadPlan {
   pool: RequestPool;
   order: Order;
   seed: number;
-  /** `--script`: the module's absolute path, loaded again by each thread when it picks the targets (`pick(i)`). */
-  script?: { path: string; pick: boolean };
+  /** `--script` (then `file` is the module): whether it picks the targets, `pick(i)`, for which each thread loads it again. */
+  script?: { pick: boolean };
 }
 
 export interface WorkloadFlags {
