@@ -154,8 +154,10 @@ function describeErrors(runs: RunResult[]): string {
 function describe({ load, run }: BenchPlan): Record<string, unknown> {
   const { target, workload, ...rest } = load;
   if (workload) {
-    const { file, pool, order, seed } = workload;
-    return { targets: file, targetCount: pool.count, order, seed, ...rest, ...run };
+    const { file, pool, order, seed, script } = workload;
+    // A script's targets are named by the script; its pick(i), when it has one, is the order.
+    const source = script ? { script: file, targetCount: pool.count, order: script.pick ? "pick(i)" : order } : { targets: file, targetCount: pool.count, order };
+    return { ...source, seed, ...rest, ...run };
   }
   const method = new TextDecoder().decode(target.request.subarray(0, target.request.indexOf(0x20)));
   return { method, ...rest, ...run };

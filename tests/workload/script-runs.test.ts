@@ -134,7 +134,9 @@ describe("the CLI", () => {
     const { stdout, code } = await runCli(["bench", "closed", "--config", join(configDir, "bench_config.json"), "-n", "60", "-c", "2", "--warmup", "0", "--repeat", "1", "--json"]);
     expect(code).toBe(0);
     expect(Object.fromEntries(counts)).toEqual({ "/t1": 10, "/t2": 20, "/t3": 30 });
-    const run = JSON.parse(stdout).runs[0];
+    const document = JSON.parse(stdout);
+    expect(document.options).toMatchObject({ script: join(configDir, "workload.ts"), targetCount: 3, order: "roundrobin" });
+    const run = document.runs[0];
     expect(run.generator).toBe("pool");
     expect(run.byTarget.map((t: { name: string }) => t.name)).toEqual(["t1", "t2", "t3"]);
   });
