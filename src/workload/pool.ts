@@ -105,12 +105,19 @@ export class PoolBuilder {
   private readonly patches = new U32List(1024);
   private readonly weights: U32List;
   private readonly head: U32List;
+  private readonly idempotent: U32List;
   private readonly originOf: U32List;
   private readonly nameOf: U32List;
-  private readonly idempotent: U32List;
   private readonly groupOf: U32List;
   private readonly groups: string[] = [];
-  private readonly groupIndex = new Map<string, number>();
+  private readonly groupsByName = new Map<string, number>();
+  private readonly pathLengths = new Set<number>();
+  private readonly groupsByPath = new Map<string, Map<string, number>>();
+  private lastMethod = "";
+  /** Most files use one or two methods: the last one's answer is kept. */
+  private lastIdempotentMethod = "";
+  private lastIdempotent = 0;
+  private lastMethodGroups = new Map<string, number>();
   private readonly originLines: number[] = [];
   private readonly origins: Origin[] = [];
   private readonly originIndex = new Map<string, number>();
@@ -155,23 +162,51 @@ export class PoolBuilder {
     this.patchStart.push(this.patches.length);
     this.weights.push(spec.weight);
     this.head.push(spec.method === "HEAD" ? 1 : 0);
-    this.idempotent.push(IDEMPOTENT_METHODS.has(spec.method) ? 1 : 0);
+    this.idempotent.push(this.idempotentMethod(spec.method));
     this.originOf.push(this.originOfUrl(spec.url, line));
     this.nameOf.push(spec.name === null ? 0xffffffff : indexOf(this.nameIndex, spec.name, () => this.names.push(spec.name!)));
     this.groupOf.push(this.groupOfSpec(spec));
   }
 
+  /** Keyed by the name, or by the path in a map per method: no string is built to look a target up. */
   private groupOfSpec(spec: TargetSpec): number {
-    const key = spec.name ?? `${spec.method} ${pathOf(spec.url.target)}`;
-    const known = this.groupIndex.get(key);
+    const named = spec.name !== null;
+    const target = spec.url.target;
+    const query = target.indexOf("?");
+    const pathLength = query < 0 ? target.length : query;
+    // Once the groups are full, a path of a length no group has is in none: a million-line URL list
+    // is grouped without a lookup (or a string) per line.
+    if (!named && this.groups.length > MAX_TARGET_GROUPS && !this.pathLengths.has(pathLength)) return MAX_TARGET_GROUPS;
+    const index = named ? this.groupsByName : this.groupsOfMethod(spec.method);
+    const key = named ? spec.name! : query < 0 ? target : target.slice(0, query);
+    const known = index.get(key);
     if (known !== undefined) return known;
     // The last group kept apart is followed by one for every other: MAX_TARGET_GROUPS + 1 rows at most.
-    if (this.groups.length === MAX_TARGET_GROUPS) {
-      this.groups.push(OTHER_TARGETS);
+    if (this.groups.length >= MAX_TARGET_GROUPS) {
+      if (this.groups.length === MAX_TARGET_GROUPS) this.groups.push(OTHER_TARGETS);
       return MAX_TARGET_GROUPS;
     }
-    if (this.groups.length > MAX_TARGET_GROUPS) return MAX_TARGET_GROUPS;
-    return indexOf(this.groupIndex, key, () => this.groups.push(key));
+    index.set(key, this.groups.length);
+    if (!named) this.pathLengths.add(pathLength);
+    this.groups.push(named ? key : `${spec.method} ${key}`);
+    return this.groups.length - 1;
+  }
+
+  private idempotentMethod(method: string): number {
+    if (method !== this.lastIdempotentMethod) {
+      this.lastIdempotentMethod = method;
+      this.lastIdempotent = IDEMPOTENT_METHODS.has(method) ? 1 : 0;
+    }
+    return this.lastIdempotent;
+  }
+
+  private groupsOfMethod(method: string): Map<string, number> {
+    if (method === this.lastMethod) return this.lastMethodGroups;
+    let groups = this.groupsByPath.get(method);
+    if (groups === undefined) this.groupsByPath.set(method, (groups = new Map()));
+    this.lastMethod = method;
+    this.lastMethodGroups = groups;
+    return groups;
   }
 
   build(): RequestPool {
@@ -221,11 +256,6 @@ export class PoolBuilder {
 
 /** `http://host:port` (IPv6 in brackets). */
 export const originText = ({ tls, hostname, port }: Origin) => `${tls ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
-
-const pathOf = (target: string) => {
-  const query = target.indexOf("?");
-  return query < 0 ? target : target.slice(0, query);
-};
 
 const signed = (list: Uint32Array) => new Int32Array(list.buffer, list.byteOffset, list.length);
 
