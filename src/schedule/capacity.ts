@@ -144,7 +144,12 @@ export async function findCapacity(plan: CapacityPlan, probe: Probe, onProbe?: (
       if (step.pass || attempt === 2 || !generatorBehind(result, plan.slo) || !canProbe()) return step.pass;
     }
   };
-  const stopped = (conclusion: string): CapacityResult => ({ capacityRps: null, probes, conclusion });
+  const stopped = (conclusion: string): CapacityResult => {
+    // A search that failed because the generator could not keep its schedule says so: its failures measured the generator.
+    const behind = probes.filter((step) => !step.pass && generatorBehind(step.result, plan.slo)).length;
+    const why = behind > 0 ? ` (the generator fell behind in ${behind} of ${probes.length} probes: measure on a quieter machine, or with more --threads)` : "";
+    return { capacityRps: null, probes, conclusion: conclusion + why };
+  };
 
   // Bracket: `low` passed, `high` failed (null while unknown).
   let low: number | null = null;

@@ -156,6 +156,9 @@ describe("findCapacity's search", () => {
     const stuck = await findCapacity(plan({ startRps: 1000, maxProbes: 6 }), always);
     expect(stuck.probes.map((step) => step.rateRps)).toEqual([1000, 1000, 500, 500, 250, 250]);
     expect(stuck.capacityRps).toBeNull();
+    expect(stuck.conclusion).toBe(
+      "no rate down to 250 req/s met the SLO (the generator fell behind in 6 of 6 probes: measure on a quieter machine, or with more --threads)",
+    );
   });
 
   test("a server that never fails is reported at the generator's limit, and said so", async () => {
