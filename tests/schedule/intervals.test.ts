@@ -146,8 +146,9 @@ test("a server that freezes for 1 s shows in the intervals around the freeze, no
   expect(far.length).toBeGreaterThanOrEqual(8);
   // Generous: the machine is shared, and a busy neighbour can cost a request a hundred milliseconds.
   for (const interval of far) expect(interval.latencyMs.max).toBeLessThan(400);
-  // While the server said nothing, nothing completed (leaving a loaded client 200 ms to read what was answered before).
-  const during = intervals.filter((i) => i.startS >= freezeEndS - 0.8 && i.startS + i.durationS <= freezeEndS);
+  // While the server said nothing, nothing completed: leaving a loaded client 300 ms to read what was
+  // answered before, and 50 ms for the two clocks the freeze's end is placed by (wall and monotonic).
+  const during = intervals.filter((i) => i.startS >= freezeEndS - 0.7 && i.startS + i.durationS <= freezeEndS - 0.05);
   expect(during.length).toBeGreaterThanOrEqual(1);
   for (const interval of during) expect(interval.requests).toBe(0);
 }, 15_000);
