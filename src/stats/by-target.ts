@@ -1,6 +1,6 @@
 import type { ResultDocument } from "./document.ts";
 import { decodeHistogram, encodeHistogram, mergeHistograms } from "./histogram.ts";
-import { OTHER_TARGETS, type ErrorCounts, type LatencyMs, type RunResult, type TargetResult } from "./result.ts";
+import { OTHER_TARGETS, type LatencyMs, type RunResult, type TargetResult } from "./result.ts";
 import { addErrors, median, sumCounts, zeroErrors, type GroupSummary } from "./summary.ts";
 
 /**
@@ -8,18 +8,10 @@ import { addErrors, median, sumCounts, zeroErrors, type GroupSummary } from "./s
  * made: counts summed, each percentile the median across the repeats that sent to the target,
  * and every repeat's histogram of it merged, for curves. Pure; what CSV, HTML and compare show.
  */
-export interface TargetSummary {
-  name: string;
+export interface TargetSummary extends TargetResult {
   /** Repeats in which the target had outcomes. */
   repeats: number;
-  requests: number;
-  ok: number;
-  errors: ErrorCounts;
-  statuses: Record<string, number>;
-  /** Each percentile's median across those repeats. */
-  latencyMs: LatencyMs;
-  /** Compressed base64, microseconds: the repeats' histograms of this target added. */
-  histogram: string;
+  // `latencyMs`: each percentile's median across those repeats; `histogram`: the repeats' added.
 }
 
 const LATENCY_FIELDS = ["min", "mean", "p50", "p90", "p99", "p999", "max"] as const satisfies readonly (keyof LatencyMs)[];
