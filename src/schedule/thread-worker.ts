@@ -13,7 +13,10 @@ const MAX_START_WAIT_MS = 1000;
 /** The main thread's answer to "ready": the common start, once every thread is ready. */
 let onStart: ((atEpochMs: number) => void) | null = null;
 
-/** Says it is ready, waits for the common start, sleeps until it and returns it on this thread's clock. */
+/**
+ * Says it is ready, waits for the common start, sleeps until it and returns it on this thread's
+ * clock. Only a run in stages waits for it: there the threads' shares of the profile must stay in step.
+ */
 function startAt(): Promise<number> {
   return new Promise((resolve) => {
     onStart = async (atEpochMs) => {
@@ -51,7 +54,7 @@ self.onmessage = async (event: MessageEvent<ThreadRequest>) => {
             onInterval: (interval: Interval, repeat: number, startedAtMs: number) =>
               self.postMessage({ type: "interval", interval, repeat, startedAtMs } satisfies ThreadReply),
           };
-    const results = await runOn(request.load, request.run, request.phase, { signal: interrupt.signal, intervals, startAt });
+    const results = await runOn(request.load, request.run, request.phase, { signal: interrupt.signal, intervals, ...(request.run.stages ? { startAt } : {}) });
     self.postMessage({ type: "done", results } satisfies ThreadReply);
   } catch (error) {
     const exitCode = error instanceof MinibenchError ? error.exitCode : 1;

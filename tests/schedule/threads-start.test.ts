@@ -5,9 +5,9 @@ import { runLoad } from "../../src/schedule/threads.ts";
 import { loadOf } from "./known-capacity-server.ts";
 
 /**
- * `--threads N` start each repeat at one common time: each thread's share of a constant rate is
- * then due at the same instants, so at 2 × 10 req/s the requests arrive in pairs. Threads that
- * each took their own clock would arrive offset by however far apart they happened to start.
+ * `--threads N` start each repeat of a run in stages at one common time: each thread's share of
+ * the profile is then due at the same instants, so at 2 × 10 req/s the requests arrive in pairs.
+ * Threads that each took their own clock would arrive offset by however far apart they started.
  */
 
 const RESPONSE = new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
@@ -25,8 +25,9 @@ const listener = Bun.listen({
 });
 afterAll(() => listener.stop(true));
 
-test("two threads' schedules line up: the requests arrive in pairs", async () => {
-  const run: OpenRun = { kind: "open", rateRps: 20, durationS: 1, concurrency: 4, backlog: 40, arrival: "constant", repeat: 2, warmupS: 0 };
+test("two threads' shares of a profile line up: the requests arrive in pairs", async () => {
+  // A profile of one stage held at 20 req/s: a run in stages, as `--stages 1s:20 --rps 20` makes it.
+  const run: OpenRun = { kind: "open", rateRps: 20, durationS: 1, stages: [{ durationS: 1, target: 20 }], concurrency: 4, backlog: 40, arrival: "constant", repeat: 2, warmupS: 0 };
   const results = await runLoad({ ...loadOf(listener.port), threads: 2 }, run, "open");
   expect(results.map((result) => result.sent)).toEqual([20, 20]);
   expect(arrivalsUs).toHaveLength(40);
