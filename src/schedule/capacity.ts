@@ -1,5 +1,6 @@
 import type { SearchStep } from "../stats/capacity-findings.ts";
 import { CAPACITY_RULE, rateShortfall } from "../stats/sustained.ts";
+import { formatCount } from "../units.ts";
 
 /**
  * The capacity under an SLO: the highest open-loop arrival rate a server sustains with its p99
@@ -167,7 +168,7 @@ export async function findCapacity(plan: CapacityPlan, probe: Probe, onProbe?: (
     if (await run("up", rateRps, plan.probeS)) low = rateRps;
     else high = rateRps;
   }
-  if (low === null) return stopped(signal?.aborted ? "stopped before any rate met the SLO" : `no rate down to ${rateRps} req/s met the SLO`);
+  if (low === null) return stopped(signal?.aborted ? "stopped before any rate met the SLO" : `no rate down to ${formatCount(rateRps)} req/s met the SLO`);
 
   // Geometric midpoints: the tolerance is relative, so each halves the ratio high/low.
   while (high !== null && high > low * (1 + plan.tolerance) && canProbe()) {
@@ -180,8 +181,8 @@ export async function findCapacity(plan: CapacityPlan, probe: Probe, onProbe?: (
   // A short probe can pass at a rate a longer run would not sustain: confirm, stepping down by the tolerance.
   while (canProbe()) {
     if (await run("confirm", low, plan.confirmS)) {
-      const bound = high === null ? `no probe failed up to ${low} req/s` : `${high} req/s failed`;
-      return { capacityRps: low, probes, conclusion: `${low} req/s sustained within the SLO for ${fmt(plan.confirmS)} s; ${bound}` };
+      const bound = high === null ? `no probe failed up to ${formatCount(low)} req/s` : `${formatCount(high)} req/s failed`;
+      return { capacityRps: low, probes, conclusion: `${formatCount(low)} req/s sustained within the SLO for ${fmt(plan.confirmS)} s; ${bound}` };
     }
     high = low;
     const lower = clamp(low / (1 + plan.tolerance));

@@ -82,7 +82,7 @@ describe("findCapacity against a simulated server of capacity μ", () => {
       expect(step.pass).toBe(step.rateRps <= 1000);
       expect(step.reasons.length > 0).toBe(!step.pass);
     }
-    expect(result.conclusion).toContain(`${result.capacityRps} req/s sustained within the SLO for 30 s`);
+    expect(result.conclusion).toContain(`${result.capacityRps!.toLocaleString("en-US")} req/s sustained within the SLO for 30 s`);
   });
 
   test("Poisson arrivals (M/D/1): queues build below μ; a generous SLO still gives 0.9–1.0 μ", async () => {
@@ -165,7 +165,7 @@ describe("findCapacity's search", () => {
     const result = await findCapacity(plan({ startRps: 1000, maxRps: 5000 }), async (rateRps) => healthy(rateRps));
     expect(result.capacityRps).toBe(5000);
     expect(result.probes.map((step) => step.rateRps)).toEqual([1000, 2000, 4000, 5000, 5000]);
-    expect(result.conclusion).toBe("5000 req/s sustained within the SLO for 30 s; no probe failed up to 5000 req/s");
+    expect(result.conclusion).toBe("5,000 req/s sustained within the SLO for 30 s; no probe failed up to 5,000 req/s");
   });
 
   test("the probe budget bounds the search, and an abort stops it between probes", async () => {
