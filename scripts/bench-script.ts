@@ -7,12 +7,13 @@
  * - the pool's own choice (roundrobin over 10,000 targets): the baseline;
  * - the same 10,000 targets from a script's `targets()`: the pool is identical, so the choice is;
  * - `pick(i)` from the script instead (one JavaScript call per request);
- * - `check(response)` reading the status only, and reading the body (decoded per response);
- * - `request(i)`, the escape hatch: the script builds a target, it is checked and encoded.
+ * - `check(response)` reading the status only, and reading the body (decoded per response),
+ *   each with the response's two fields and 2-byte body collected for it as the engine does.
  *
  * 2. End to end, `bench closed -c 50` against `minibench serve` (a child, on the same machine)
  *    for `seconds` a run, the cases in turn, `runs` rounds, median req/s: the 10,000 targets from
- *    a targets file, from a script's targets(), and from a script that also picks with pick(i).
+ *    a targets file, from a script's targets(), from a script that also picks with pick(i), and
+ *    from scripts that also check every response with check(response), by status or by body.
  */
 import { spawn } from "bun";
 import { writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ import { join } from "node:path";
 import { makePicker } from "../src/workload/order.ts";
 import { PoolBuilder, type RequestPool } from "../src/workload/pool.ts";
 import { Random } from "../src/workload/random.ts";
-import { WorkloadScript } from "../src/workload/script.ts";
+import { WorkloadScript, type ScriptCheck } from "../src/workload/script.ts";
 import { NO_DEFAULTS } from "../src/workload/target-spec.ts";
 import { readTargets } from "../src/workload/targets.ts";
 import { integerFlag, median, tempDir } from "./lib/bench-kit.ts";
@@ -34,15 +35,15 @@ export function targets() {
 }
 export function pick(i) { return i % ${TARGETS}; }
 export function check(response) { return response.status === 200 || "status"; }
-export function request(i) { return { url: "${ORIGIN}/items/" + (i % ${TARGETS}), headers: { "X-Tenant": "t" + (i % 97) } }; }
 `;
-const BODY_CHECK = `export function request() { return { url: "${ORIGIN}/" }; }\nexport function check(response) { return response.body.includes("ok") || "body"; }\n`;
+const STATUS_CHECK = `export function check(response) { return response.status === 200 || "status"; }\n`;
+const BODY_CHECK = `export function check(response) { return response.body.includes("ok") || "body"; }\n`;
 
 async function main(requests: number, runs: number): Promise<void> {
   const file = join(tempDir, "workload.js");
   writeFileSync(file, SCRIPT);
   const bodyFile = join(tempDir, "body-check.js");
-  writeFileSync(bodyFile, BODY_CHECK);
+  writeFileSync(bodyFile, `export function targets() { return [{ url: "${ORIGIN}/" }]; }\n${BODY_CHECK}`);
   const script = await WorkloadScript.load(file);
   const bodyScript = await WorkloadScript.load(bodyFile);
 
@@ -52,19 +53,15 @@ async function main(requests: number, runs: number): Promise<void> {
   const fromScript = builder.build();
   if (Buffer.compare(fromFile.bytes, fromScript.bytes) !== 0) throw new Error("the script's pool differs from the file's");
 
-  const head = new Uint8Array(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\n", "latin1"));
-  const body = new Uint8Array(Buffer.from("ok", "latin1"));
   const statusCheck = script.check()!;
   const bodyCheck = bodyScript.check()!;
-  const origins = fromScript.origins;
 
   const cases: { name: string; run: () => number }[] = [
     { name: "pool: targets file, roundrobin", run: () => timed(requests, poolPicks(fromFile)) },
     { name: "pool: script targets(), roundrobin", run: () => timed(requests, poolPicks(fromScript)) },
     { name: "script pick(i)", run: () => timed(requests, scriptPicks(fromScript, script)) },
-    { name: "pool + check(): status", run: () => timed(requests, checked(fromScript, () => statusCheck.run(200, head, body))) },
-    { name: "pool + check(): body text", run: () => timed(requests, checked(fromScript, () => bodyCheck.run(200, head, body))) },
-    { name: "request(i): built per request", run: () => timed(requests, dynamic(script, origins)) },
+    { name: "pool + check(): status", run: () => timed(requests, checked(fromScript, statusCheck)) },
+    { name: "pool + check(): body text", run: () => timed(requests, checked(fromScript, bodyCheck)) },
   ];
   const samples = cases.map(() => [] as number[]);
   for (let round = 0; round < runs; round++) cases.forEach((c, i) => samples[i]!.push(c.run()));
@@ -111,14 +108,22 @@ function scriptPicks(pool: RequestPool, script: WorkloadScript): Step {
   };
 }
 
-function checked(pool: RequestPool, check: () => boolean): Step {
-  const pick = poolPicks(pool);
-  return () => (check() ? pick() : 0);
-}
+/** The response a check sees: what the parser shows the engine's collector, as it shows it. */
+const RESPONSE = new Uint8Array(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok", "latin1"));
+const FIELDS: [number, number, number, number][] = [
+  [17, 31, 33, 34],
+  [36, 48, 50, 60],
+];
 
-function dynamic(script: WorkloadScript, origins: RequestPool["origins"]): Step {
-  const requests = script.requests({ keepAlive: true, defaults: NO_DEFAULTS, origins, random: new Random(1) })!;
-  return () => requests.next().length;
+function checked(pool: RequestPool, check: ScriptCheck): Step {
+  const pick = poolPicks(pool);
+  const collector = check.collector();
+  return () => {
+    collector.startHead();
+    for (const [nameFrom, nameTo, valueFrom, valueTo] of FIELDS) collector.field(RESPONSE, nameFrom, nameTo, valueFrom, valueTo);
+    collector.content(RESPONSE, 64, 66);
+    return check.run(200, collector.head, collector.body) === null ? pick() : 0;
+  };
 }
 
 const CLI = join(import.meta.dir, "../src/cli.ts");
@@ -130,15 +135,18 @@ async function endToEnd(runs: number, seconds: number): Promise<void> {
     const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
     const targetsFile = join(tempDir, "targets.txt");
     writeFileSync(targetsFile, Array.from({ length: TARGETS }, (_, i) => `GET ${origin}/items/${i}\nX-Tenant: t${i % 97}\n`).join("\n"));
-    const script = (pick: string) => {
-      const path = join(tempDir, `e2e-${pick === "" ? "targets" : "pick"}.js`);
-      writeFileSync(path, `export function targets() {\n  return Array.from({ length: ${TARGETS} }, (_, i) => ({ url: "${origin}/items/" + i, headers: { "X-Tenant": "t" + (i % 97) } }));\n}\n${pick}`);
+    let scripts = 0;
+    const script = (more: string) => {
+      const path = join(tempDir, `e2e-${++scripts}.js`);
+      writeFileSync(path, `export function targets() {\n  return Array.from({ length: ${TARGETS} }, (_, i) => ({ url: "${origin}/items/" + i, headers: { "X-Tenant": "t" + (i % 97) } }));\n}\n${more}`);
       return path;
     };
     const cases = [
       { name: "--targets FILE", args: ["--targets", targetsFile] },
       { name: "--script, targets()", args: ["--script", script("")] },
       { name: "--script, targets() + pick(i)", args: ["--script", script(`export function pick(i) { return i % ${TARGETS}; }\n`)] },
+      { name: "--script, + check(): status", args: ["--script", script(STATUS_CHECK)] },
+      { name: "--script, + check(): body", args: ["--script", script(BODY_CHECK)] },
     ];
     const samples = cases.map(() => [] as number[]);
     for (let round = 0; round < runs; round++) {

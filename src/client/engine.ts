@@ -1,5 +1,6 @@
 import type { ErrorKind } from "../stats/result.ts";
 import type { ResponseChecks } from "../workload/checks.ts";
+import type { ResponseCollector, ScriptCheck } from "../workload/script.ts";
 import type { PoolSource } from "../workload/workload.ts";
 import { nowUs } from "./clock.ts";
 import { outOfFiles } from "./fd-limit.ts";
@@ -36,7 +37,10 @@ import type { Dialer, DialFailure, Transport, TransportHandler, TransportSocket 
  * has no more targets, `exhausted` is set and send() refuses: the run ends once all are answered.
  *
  * Response checks (`checks`) are run on what the parser shows each connection: the status, the
- * fields, and the body's content only when a check needs it.
+ * fields, and the body's content only when a check needs it. A script's `check(response)`
+ * (`scriptCheck`) is given every response whole: its fields and body are collected for it, per
+ * connection. When it throws, the run stops sending (as when an `once` source is exhausted) and
+ * `failure` says why; nothing is thrown from the engine's callbacks.
  */
 
 export interface EngineOptions {
@@ -50,6 +54,8 @@ export interface EngineOptions {
   /** A request pool to send instead of `target.request`. */
   source?: PoolSource | null;
   checks?: ResponseChecks | null;
+  /** A script's `check(response)`, run on each complete response. */
+  scriptCheck?: ScriptCheck | null;
 }
 
 type ClientSocket = TransportSocket<Connection>;
@@ -93,6 +99,8 @@ class Connection implements ResponseSink, ResponseInspector {
   /** The response being read: bits of the header checks its fields met, and how much of the body needle its body has shown. */
   headerMask = 0;
   bodyState = 0;
+  /** With a script's check(response): the response being read, collected for it. */
+  readonly collected: ResponseCollector | null;
 
   constructor(
     readonly engine: Engine,
@@ -104,11 +112,14 @@ class Connection implements ResponseSink, ResponseInspector {
     this.sentUs = new Float64Array(pipeline);
     this.retried = new Uint8Array(pipeline);
     this.targetOf = new Int32Array(pipeline);
-    const checks = engine.options.checks;
-    if (checks?.any) {
-      const longestField = Math.max(0, ...checks.headers.map((header) => header.name.length + header.value.length));
+    const checks = engine.options.checks?.any ? engine.options.checks : null;
+    const script = engine.options.scriptCheck ?? null;
+    this.collected = script === null ? null : script.collector();
+    if (checks !== null || script !== null) {
+      const longestField = Math.max(0, ...(checks?.headers ?? []).map((header) => header.name.length + header.value.length));
       // Room for some whitespace around a value too: a field longer than this can match no expectation.
-      this.parser.watch(this, checks.headers.length > 0, checks.body !== null, longestField + 64);
+      const longest = Math.max(longestField + 64, script === null ? 0 : script.longestFieldBytes);
+      this.parser.watch(this, script !== null || (checks?.headers.length ?? 0) > 0, script !== null || checks?.body != null, longest);
     }
   }
 
@@ -120,14 +131,19 @@ class Connection implements ResponseSink, ResponseInspector {
   startHead(): void {
     this.headerMask = 0;
     this.bodyState = 0;
+    this.collected?.startHead();
   }
 
   field(bytes: Uint8Array, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number): void {
-    this.headerMask |= this.engine.options.checks!.matchField(bytes, nameFrom, nameTo, valueFrom, valueTo);
+    const checks = this.engine.options.checks;
+    if (checks && checks.headers.length > 0) this.headerMask |= checks.matchField(bytes, nameFrom, nameTo, valueFrom, valueTo);
+    this.collected?.field(bytes, nameFrom, nameTo, valueFrom, valueTo);
   }
 
   content(bytes: Uint8Array, from: number, to: number): void {
-    this.bodyState = this.engine.options.checks!.body!.advance(this.bodyState, bytes, from, to);
+    const body = this.engine.options.checks?.body;
+    if (body) this.bodyState = body.advance(this.bodyState, bytes, from, to);
+    this.collected?.content(bytes, from, to);
   }
 
   /** The oldest request is done: its slot is freed. Returns the slot. */
@@ -160,6 +176,7 @@ export class Engine {
   /** Pool requests pipelined to one connection, gathered into one write. */
   private gathered = new Uint8Array(0);
   private readonly checks: ResponseChecks | null;
+  private readonly scriptCheck: ScriptCheck | null;
   /** A response's verdict when it passed every check: with `--expect-status` the status set, not the status class, decides. */
   private readonly passedVerdict: number;
   /** An `once` source has no more targets: nothing more will be sent. */
@@ -184,6 +201,7 @@ export class Engine {
     this.options = options;
     this.source = options.source ?? null;
     this.checks = options.checks?.any ? options.checks : null;
+    this.scriptCheck = options.scriptCheck ?? null;
     this.passedVerdict = this.checks?.status ? PASSED : BY_STATUS;
     const pool = this.source?.pool;
     this.poolBytes = pool ? Buffer.from(pool.bytes.buffer, pool.bytes.byteOffset, pool.bytes.byteLength) : null;
@@ -205,7 +223,17 @@ export class Engine {
 
   /** What a tally of this engine's runs keeps beside the totals: the pool's groups and the checks. */
   get shape(): TallyShape {
-    return { generator: this.source === null ? "fixed" : "pool", groups: this.source?.pool.groups ?? null, checks: this.checks?.names ?? [] };
+    return {
+      generator: this.source === null ? "fixed" : "pool",
+      groups: this.source?.pool.groups ?? null,
+      checks: this.checks?.names ?? [],
+      scriptCheck: this.scriptCheck !== null,
+    };
+  }
+
+  /** Why a script's `pick(i)` or `check(response)` ended the run, or null. */
+  get failure(): Error | null {
+    return this.source?.failure ?? this.scriptCheck?.failure ?? null;
   }
 
   /** The next request is the first of the order again (a repeat starts), and an `once` source is full again. */
@@ -317,13 +345,10 @@ export class Engine {
     const group = this.source === null ? -1 : this.source.pool.groupOf[connection.targetOf[connection.head]!]!;
     const i = connection.shift();
     connection.openedForRequests = false;
-    if (this.checks === null) {
+    if (this.checks === null && this.scriptCheck === null) {
       this.tally.onResponse(status, connection.intendedUs[i]!, connection.sentUs[i]!, now, BY_STATUS, group);
     } else {
-      const failures = this.checks.failures(status, connection.bodyState, connection.headerMask);
-      this.tally.onChecks(failures, connection.intendedUs[i]!);
-      // Without --expect-status a 4xx or 5xx stays a status error, whatever the other checks say.
-      const verdict = failures === 0 ? this.passedVerdict : this.passedVerdict === PASSED || status < 400 ? FAILED_CHECK : BY_STATUS;
+      const verdict = this.checked(connection, status, connection.intendedUs[i]!);
       this.tally.onResponse(status, connection.intendedUs[i]!, connection.sentUs[i]!, now, verdict, group);
     }
     // Without keep-alive we asked for the close ourselves, whether or not the server says it will.
@@ -334,6 +359,27 @@ export class Engine {
     }
     this.free.push(connection);
     this.freed++;
+  }
+
+  /** The response's checks counted; returns how the response counts. */
+  private checked(connection: Connection, status: number, intendedUs: number): number {
+    let failed = false;
+    if (this.checks !== null) {
+      const failures = this.checks.failures(status, connection.bodyState, connection.headerMask);
+      this.tally.onChecks(failures, intendedUs);
+      failed = failures !== 0;
+    }
+    const script = this.scriptCheck;
+    if (script !== null) {
+      const { head, body } = connection.collected!;
+      const failure = script.run(status, head, body);
+      this.tally.onScriptCheck(failure, intendedUs);
+      failed ||= failure !== null;
+      // A check() that threw: nothing more is sent, the run ends once what is in flight is answered.
+      if (script.failure !== null) this.exhausted = true;
+    }
+    // Without --expect-status a 4xx or 5xx stays a status error, whatever the other checks say.
+    return !failed ? this.passedVerdict : this.passedVerdict === PASSED || status < 400 ? FAILED_CHECK : BY_STATUS;
   }
 
   private connect(connection: Connection): void {

@@ -455,7 +455,6 @@ const MAX_TARGET_CURVES = PALETTE.length;
 
 const GENERATOR_TEXT: Record<string, string> = {
   pool: "request pool, encoded once",
-  dynamic: "dynamic: each request built at run time by the script's request(i)",
 };
 
 /** Where the requests came from, when it was not one fixed request. */

@@ -73,22 +73,25 @@ async function openEngine(load: LoadOptions, connections: number, needs: Transpo
 
 /**
  * One thread's picker, filler and checks, made from the plan's workload (which crossed to it as
- * data). A `--script` workload's module is imported here, in the thread, for its `pick(i)`.
+ * data). A `--script` workload's module is imported here, in the thread, for its `pick(i)` and
+ * its `check(response)`.
  */
-async function workloadOptions(load: LoadOptions): Promise<Pick<EngineOptions, "source" | "checks">> {
+async function workloadOptions(load: LoadOptions): Promise<Pick<EngineOptions, "source" | "checks" | "scriptCheck">> {
   const thread = load.thread ?? { index: 0, count: 1 };
+  const uses = load.workload?.script;
   // The module as the user named it, for messages: every thread shares the process's directory.
-  const script = load.workload?.script?.pick ? await WorkloadScript.load(load.workload.file) : null;
-  const picker = script ? script.picker.bind(script) : null;
+  const script = uses?.pick || uses?.check ? await WorkloadScript.load(load.workload!.file) : null;
+  const picker = script?.hasPick ? script.picker.bind(script) : null;
   return {
     source: load.workload ? new PoolSource(load.workload, thread.index, thread.count, picker) : null,
     checks: load.checks ? new ResponseChecks(load.checks) : null,
+    scriptCheck: script?.check() ?? null,
   };
 }
 
-/** A script's `pick(i)` that threw or returned a bad index ended the loop: the run stops with its error. */
+/** A script's `pick(i)` or `check(response)` that threw or returned something wrong ended the loop: the run stops with its error. */
 function raiseScriptFailure(engine: Engine): void {
-  const failure = engine.source?.failure ?? null;
+  const failure = engine.failure;
   if (failure !== null) throw failure;
 }
 

@@ -18,10 +18,10 @@ export type ErrorCounts = Record<ErrorKind, number>;
 export type Phase = "closed" | "open" | "sweep";
 
 /**
- * Where the requests of a run came from: one fixed request (`fixed`), a request pool built from a
- * targets file (`pool`), or requests built at run time by a script (`dynamic`).
+ * Where the requests of a run came from: one fixed request (`fixed`), or a request pool built from a
+ * targets file or a script's targets() (`pool`).
  */
-export type Generator = "fixed" | "pool" | "dynamic";
+export type Generator = "fixed" | "pool";
 
 /** One response check's counts: responses that met it and responses that did not. */
 export interface CheckCounts {

@@ -14,9 +14,36 @@ export interface TallyShape {
   groups: readonly string[] | null;
   /** Names of the response checks, in the order of their bits. */
   checks: readonly string[];
+  /** A script's check(response) judges the responses too. */
+  scriptCheck?: boolean;
 }
 
 const NO_EXTRAS: TallyShape = { generator: "fixed", groups: null, checks: [] };
+
+/**
+ * What a script's `check(response)` said, as `checks` reports it: every response it judged under
+ * `script`, and each name it returned as a failure under `script:NAME` (passed by every response
+ * it did not name).
+ */
+export class ScriptCheckCounts {
+  checked = 0;
+  failed = 0;
+  readonly failedBy = new Map<string, number>();
+
+  /** One verdict: null when it passed, else the failure's name ("" for a plain false). */
+  count(failure: string | null): void {
+    this.checked++;
+    if (failure === null) return;
+    this.failed++;
+    if (failure !== "") this.failedBy.set(failure, (this.failedBy.get(failure) ?? 0) + 1);
+  }
+
+  toJSON(): Record<string, CheckCounts> {
+    const counts: Record<string, CheckCounts> = { script: { passed: this.checked - this.failed, failed: this.failed } };
+    for (const [name, failed] of this.failedBy) counts[`script:${name}`] = { passed: this.checked - failed, failed };
+    return counts;
+  }
+}
 
 /** One group of targets' outcomes: what `byTarget` reports. */
 export class TargetTally {
@@ -71,6 +98,8 @@ export class Tally {
   /** Per response check (bit c of a failure mask is check c): responses that met it, and not. */
   readonly checksPassed: Float64Array;
   readonly checksFailed: Float64Array;
+  /** A script's check(response) verdicts; null without one. */
+  readonly scriptChecks: ScriptCheckCounts | null;
 
   /** An open loop's tally: it also records service time, and counts completions in its window. */
   readonly open: boolean;
@@ -87,6 +116,7 @@ export class Tally {
     this.generator = shape.generator;
     this.checksPassed = new Float64Array(shape.checks.length);
     this.checksFailed = new Float64Array(shape.checks.length);
+    this.scriptChecks = shape.scriptCheck ? new ScriptCheckCounts() : null;
   }
 
   counts(intendedUs: number): boolean {
@@ -149,8 +179,14 @@ export class Tally {
     }
   }
 
+  /** A script's check(response) on one response: null when it passed, else the failure's name ("" for a plain false). */
+  onScriptCheck(failure: string | null, intendedUs: number): void {
+    if (intendedUs >= this.fromUs) this.scriptChecks!.count(failure);
+  }
+
   checkCounts(): Record<string, CheckCounts> {
-    return Object.fromEntries(this.checkNames.map((name, c) => [name, { passed: this.checksPassed[c]!, failed: this.checksFailed[c]! }]));
+    const counts = Object.fromEntries(this.checkNames.map((name, c) => [name, { passed: this.checksPassed[c]!, failed: this.checksFailed[c]! }]));
+    return this.scriptChecks === null ? counts : { ...counts, ...this.scriptChecks.toJSON() };
   }
 
   /** A response that was not HTTP; `onError("parse")` counts the request, this says why. */

@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
-import { encodeRequest } from "./encode.ts";
 import type { Order, Picker } from "./order.ts";
-import { RAND, SEQ, writeRandomDigits, writeSeq, writeUuid, type RandomSource } from "./placeholders.ts";
-import { originText, PoolBuilder, type Origin } from "./pool.ts";
+import { originText, PoolBuilder } from "./pool.ts";
 import { checkBody, checkHeader, checkMethod, checkName, checkUrl, checkWeight, Place, type TargetDefaults, type TargetSpec } from "./target-spec.ts";
 import type { WorkloadPlan } from "./workload.ts";
 
@@ -15,11 +13,12 @@ import type { WorkloadPlan } from "./workload.ts";
  *     export async function targets() { return [{ url: "http://127.0.0.1:8080/", name: "home" }]; }
  *     export function pick(i) { return i % 3; }                 // optional: which target next
  *     export function check(response) { return response.status === 200 || "status"; } // optional
- *     export function request(i) { return { url: `http://127.0.0.1:8080/${i}` }; }     // escape hatch
  *
  * `targets()` runs before the clock starts and its targets go into the request pool like a
- * targets file's, checked by the same rules. `pick`, `check` and `request` run per request and
- * cost what JavaScript calls cost; `request(i)` makes the run `generator: "dynamic"`.
+ * targets file's, checked by the same rules. `pick` runs per request and `check` per response:
+ * they cost what JavaScript calls cost, and `check` a copy of each response. A module exporting
+ * `request(i)` (each request built at run time) is refused: targets() with placeholders covers
+ * values that differ per request, at no cost per request.
  *
  * A script that cannot be loaded, throws, or returns something wrong stops the run with its
  * FILE:LINE (the throwing frame, else the function's declaration) and exit 2.
@@ -65,7 +64,7 @@ export class WorkloadScript {
     private readonly exports: Partial<Record<FunctionName, (...args: never[]) => unknown>>,
   ) {}
 
-  /** Imports the module; refuses one that does not load or exports neither `targets` nor `request`. */
+  /** Imports the module; refuses one that does not load or exports neither `targets` nor `request` (refused later, by name). */
   static async load(file: string): Promise<WorkloadScript> {
     const path = resolve(file);
     let source: string;
@@ -88,7 +87,7 @@ export class WorkloadScript {
       exports[name] = value as (...args: never[]) => unknown;
     }
     if (exports.targets === undefined && exports.request === undefined) {
-      throw new UsageError(`${file}: expected the module to export a function targets() (or request(i)), it exports ${describeExports(module)}`);
+      throw new UsageError(`${file}: expected the module to export a function targets(), it exports ${describeExports(module)}`);
     }
     return new WorkloadScript(file, source, exports);
   }
@@ -97,8 +96,8 @@ export class WorkloadScript {
     return this.exports.targets !== undefined;
   }
 
-  /** `request(i)` builds every request at run time: the run is `generator: "dynamic"`. */
-  get dynamic(): boolean {
+  /** `request(i)`, which builds requests at run time, is not supported: a script exporting it is refused. */
+  get hasRequest(): boolean {
     return this.exports.request !== undefined;
   }
 
@@ -169,12 +168,6 @@ export class WorkloadScript {
     return check === undefined ? null : new ScriptCheck(this, check);
   }
 
-  /** `request(i)` encoding each request at run time; null without one. */
-  requests(options: DynamicOptions): DynamicRequests | null {
-    const request = this.exports.request as ((i: number) => unknown) | undefined;
-    return request === undefined ? null : new DynamicRequests(this, request, options);
-  }
-
   /** The line `name` is declared on, or 0 when the source does not say plainly. */
   line(name: FunctionName): number {
     const declaration = new RegExp(String.raw`(?:function\s*\*?\s*${name}\s*\(|(?:const|let|var)\s+${name}\s*[=:])`).exec(this.source);
@@ -210,11 +203,10 @@ export interface ScriptWorkloadFlags {
  */
 export async function loadScriptWorkload(flags: ScriptWorkloadFlags): Promise<WorkloadPlan> {
   const script = await WorkloadScript.load(flags.path);
-  if (script.dynamic) {
-    throw new UsageError(`${script.where(script.line("request"))}: request(i) (requests built at run time) is not supported yet: return the requests from targets(), with {{seq}}, {{rand:N}} or {{uuid}} where they must differ`);
-  }
-  if (script.hasCheck) {
-    throw new UsageError(`${script.where(script.line("check"))}: check(response) is not supported yet: check responses with --expect-status, --expect-body or --expect-header`);
+  if (script.hasRequest) {
+    throw new UsageError(
+      `${script.where(script.line("request"))}: request(i) (requests built at run time) is not supported: return the requests from targets(), with {{seq}}, {{rand:N}} or {{uuid}} where a value must differ per request`,
+    );
   }
   if (!script.hasTargets) throw new UsageError(`${flags.path}: expected the module to export a function targets()`);
   const builder = new PoolBuilder(flags.keepAlive, flags.maxPoolBytes);
@@ -227,7 +219,7 @@ export async function loadScriptWorkload(flags: ScriptWorkloadFlags): Promise<Wo
       `${script.where(script.line("targets"))}: targets()[${pool.originLines[1]}]: expected every target on one origin, as the first: ${first}, but this one is on ${second}; run one bench per origin`,
     );
   }
-  return { file: flags.path, pool, order: flags.order, seed: flags.seed, script: { pick: script.hasPick } };
+  return { file: flags.path, pool, order: flags.order, seed: flags.seed, script: { pick: script.hasPick, check: script.hasCheck } };
 }
 
 /**
@@ -301,16 +293,16 @@ function bodyBytes(place: ScriptPlace, body: unknown): Uint8Array {
 }
 
 /**
- * `check(response)` and what it said, as `checks` counts them: every response it saw under
- * `script` (passed when it returned true), and each name it returned as a failure under
- * `script:NAME`, passed by every response it did not name.
+ * `check(response)` on each complete response, its verdict normalised: null when it passed (it
+ * returned true), else the failure's name ("" for false). At most MAX_NAMES distinct names; later
+ * ones become `other`. A throw or a verdict of another kind ends the run, as a bad `pick(i)`
+ * does: nothing is thrown into the engine's callbacks, `failure` keeps the error to raise once
+ * the requests in flight are answered.
  */
 export class ScriptCheck {
-  /** Distinct failure names at most; later ones are counted under `script:other`. */
   static readonly MAX_NAMES = 32;
-  private checked = 0;
-  private passed = 0;
-  private readonly failedBy = new Map<string, number>();
+  failure: UsageError | null = null;
+  private readonly names = new Set<string>();
   private readonly line: number;
 
   constructor(
@@ -320,33 +312,90 @@ export class ScriptCheck {
     this.line = script.line("check");
   }
 
-  /** Calls `check` on one complete response (`head`: status line and fields; `body`: the payload); true when it passed. */
-  run(status: number, head: Uint8Array, body: Uint8Array): boolean {
+  /** Fields longer than this are not shown to check() (servers refuse such lines themselves; nginx at 8 KiB). */
+  readonly longestFieldBytes = ResponseCollector.LONGEST_FIELD_BYTES;
+
+  /** A connection's collector of the response being read. */
+  collector(): ResponseCollector {
+    return new ResponseCollector();
+  }
+
+  /** Calls `check` on one complete response (`head`: its fields; `body`: the payload), valid only during the call. */
+  run(status: number, head: Uint8Array, body: Uint8Array): string | null {
     let verdict: unknown;
     try {
       verdict = this.fn(new LazyResponse(status, head, body));
     } catch (error) {
-      throw this.script.failure("check", `check() threw on a ${status} response`, error);
+      this.failure ??= this.script.failure("check", `check() threw on a ${status} response`, error);
+      return null;
     }
-    this.checked++;
-    if (verdict === true) {
-      this.passed++;
-      return true;
-    }
-    if (verdict === false) return false;
+    if (verdict === true) return null;
+    if (verdict === false) return "";
     if (typeof verdict === "string" && /^\S{1,64}$/.test(verdict)) {
-      const name = this.failedBy.has(verdict) || this.failedBy.size < ScriptCheck.MAX_NAMES ? verdict : "other";
-      this.failedBy.set(name, (this.failedBy.get(name) ?? 0) + 1);
-      return false;
+      if (this.names.has(verdict)) return verdict;
+      if (this.names.size >= ScriptCheck.MAX_NAMES) return "other";
+      this.names.add(verdict);
+      return verdict;
     }
-    throw new UsageError(`${this.script.where(this.line)}: check(): expected true, false or the failed check's name (1 to 64 characters without spaces), got ${describe(verdict)}`);
+    this.failure ??= new UsageError(`${this.script.where(this.line)}: check(): expected true, false or the failed check's name (1 to 64 characters without spaces), got ${describe(verdict)}`);
+    return null;
+  }
+}
+
+/**
+ * A response as `check(response)` needs it, collected from what the parser shows: its fields,
+ * written out again as "name: value" lines, and its body, in buffers that grow to the largest
+ * response seen and are reused. This copy of every body is what a script check costs.
+ */
+export class ResponseCollector {
+  static readonly LONGEST_FIELD_BYTES = 16 * 1024;
+  /** As parseFields reads a head: a first line (here empty), then "name: value" lines. */
+  private headBytes: Uint8Array = Uint8Array.of(13, 10, ...new Uint8Array(1022));
+  private headLength = 2;
+  private bodyBytes: Uint8Array = new Uint8Array(1024);
+  private bodyLength = 0;
+
+  startHead(): void {
+    this.headLength = 2;
+    this.bodyLength = 0;
   }
 
-  toJSON(): Record<string, { passed: number; failed: number }> {
-    const counts: Record<string, { passed: number; failed: number }> = { script: { passed: this.passed, failed: this.checked - this.passed } };
-    for (const [name, failed] of this.failedBy) counts[`script:${name}`] = { passed: this.checked - failed, failed };
-    return counts;
+  field(bytes: Uint8Array, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number): void {
+    let i = this.headLength;
+    const least = i + (nameTo - nameFrom) + (valueTo - valueFrom) + 4;
+    if (this.headBytes.length < least) this.headBytes = grown(this.headBytes, least);
+    const head = this.headBytes;
+    head.set(bytes.subarray(nameFrom, nameTo), i);
+    i += nameTo - nameFrom;
+    head[i++] = 0x3a; // ":"
+    head[i++] = 0x20;
+    head.set(bytes.subarray(valueFrom, valueTo), i);
+    i += valueTo - valueFrom;
+    head[i++] = 0x0d;
+    head[i++] = 0x0a;
+    this.headLength = i;
   }
+
+  content(bytes: Uint8Array, from: number, to: number): void {
+    const at = this.bodyLength;
+    if (this.bodyBytes.length < at + to - from) this.bodyBytes = grown(this.bodyBytes, at + to - from);
+    this.bodyBytes.set(bytes.subarray(from, to), at);
+    this.bodyLength = at + to - from;
+  }
+
+  get head(): Uint8Array {
+    return this.headBytes.subarray(0, this.headLength);
+  }
+
+  get body(): Uint8Array {
+    return this.bodyBytes.subarray(0, this.bodyLength);
+  }
+}
+
+function grown(bytes: Uint8Array, least: number): Uint8Array {
+  const more = new Uint8Array(Math.max(least, 2 * bytes.length));
+  more.set(bytes);
+  return more;
 }
 
 class LazyResponse implements ScriptResponse {
@@ -380,83 +429,6 @@ export function parseFields(head: Uint8Array): Record<string, string> {
     fields[name] = name in fields ? `${fields[name]}, ${value}` : value;
   }
   return fields;
-}
-
-export interface DynamicOptions {
-  keepAlive: boolean;
-  defaults: TargetDefaults;
-  /** The origins the run connects to; a request elsewhere is refused. */
-  origins: readonly Origin[];
-  random: RandomSource;
-  /** Request numbers: `first`, then every `step` (threads interleave). */
-  first?: number;
-  step?: number;
-}
-
-/**
- * `request(i)`: each request built by the script at run time, checked and encoded as a target of
- * `targets()` would be (its `{{seq}}` is i; `{{rand:N}}` and `{{uuid}}` are drawn). It allocates
- * per request what a script call and an encoding cost: measured in scripts/bench-script.ts.
- */
-export class DynamicRequests {
-  /** Of the last request built: its origin's index, whether it is HEAD, its name (or null). */
-  origin = 0;
-  head = false;
-  name: string | null = null;
-  private i: number;
-  private readonly step: number;
-  private readonly place: ScriptPlace;
-  private readonly patches: number[] = [];
-
-  constructor(
-    private readonly script: WorkloadScript,
-    private readonly fn: (i: number) => unknown,
-    private readonly options: DynamicOptions,
-  ) {
-    this.i = options.first ?? 0;
-    this.step = options.step ?? 1;
-    this.place = new ScriptPlace(script.file, script.line("request"), "request");
-  }
-
-  /** The bytes of the next request. */
-  next(): Uint8Array {
-    const i = this.i;
-    this.i += this.step;
-    let value: unknown;
-    try {
-      value = this.fn(i);
-    } catch (error) {
-      throw this.script.failure("request", `request(${i}) threw`, error);
-    }
-    const place = this.place;
-    place.at = `(${i})`;
-    const spec = toSpec(place, value, this.options.defaults);
-    place.field = ".url";
-    this.origin = this.originOf(place, spec);
-    this.head = spec.method === "HEAD";
-    this.name = spec.name;
-    this.patches.length = 0;
-    const text = encodeRequest(spec, this.options.keepAlive, this.patches);
-    // A Buffer is a Uint8Array already: a copy into a plain one would cost a third as much again.
-    const bytes = Buffer.from(text, "latin1");
-    for (let p = 0; p < this.patches.length; p += 3) {
-      const [at, kind, width] = [this.patches[p]!, this.patches[p + 1]!, this.patches[p + 2]!];
-      if (kind === SEQ) writeSeq(bytes, at, width, i);
-      else if (kind === RAND) writeRandomDigits(bytes, at, width, this.options.random);
-      else writeUuid(bytes, at, this.options.random);
-    }
-    return bytes;
-  }
-
-  private originOf(place: ScriptPlace, { url }: TargetSpec): number {
-    const origins = this.options.origins;
-    for (let o = 0; o < origins.length; o++) {
-      const origin = origins[o]!;
-      if (origin.port === url.port && origin.hostname === url.hostname && origin.tls === url.tls) return o;
-    }
-    const known = origins.map((origin) => `${origin.tls ? "https" : "http"}://${origin.hostname}:${origin.port}`).join(", ");
-    place.fail(`expected a URL on an origin the run connects to (${known}), got ${JSON.stringify(url.href)}`);
-  }
 }
 
 /** Why the module did not load: Bun's build errors carry their position, other errors a stack. */

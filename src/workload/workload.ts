@@ -19,8 +19,11 @@ export interface WorkloadPlan {
   pool: RequestPool;
   order: Order;
   seed: number;
-  /** `--script` (then `file` is the module): whether it picks the targets, `pick(i)`, for which each thread loads it again. */
-  script?: { pick: boolean };
+  /**
+   * `--script` (then `file` is the module): whether it picks the targets, `pick(i)`, and judges
+   * the responses, `check(response)`; for either each thread loads it again.
+   */
+  script?: { pick: boolean; check: boolean };
 }
 
 export interface WorkloadFlags {

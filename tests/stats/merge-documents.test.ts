@@ -151,7 +151,7 @@ describe("mergeDocuments", () => {
 });
 
 describe("request pools", () => {
-  const named = (name: string, targets: string[], generator: "pool" | "dynamic" = "pool"): NamedDocument => ({
+  const named = (name: string, targets: string[], generator: "fixed" | "pool" = "pool"): NamedDocument => ({
     name,
     document: pooledDocument([{ ...pooledRun(1, targets.map((target) => ({ name: target, latenciesUs: [1000, 2000] }))), generator }]),
   });
@@ -165,8 +165,8 @@ describe("request pools", () => {
     expect(merged([named("a.json", ["login", "x"]), named("b.json", ["login", ...many])]).warnings).toContain(
       "b.json sent to other targets than a.json (also t1, t2, t3 and 2 more; not x): were they running the same workload?",
     );
-    expect(merged([named("a.json", ["login"]), named("b.json", ["login"], "dynamic")]).warnings).toContain(
-      "b.json made its requests otherwise than a.json (dynamic vs pool): were they running the same workload?",
+    expect(merged([named("a.json", ["login"]), named("b.json", ["login"], "fixed")]).warnings).toContain(
+      "b.json made its requests otherwise than a.json (fixed vs pool): were they running the same workload?",
     );
   });
 });

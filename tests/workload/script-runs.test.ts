@@ -45,10 +45,43 @@ function countingServer(): { port: number; counts: Map<string, number> } {
   return { port: server.port!, counts };
 }
 
-async function closedRun(flags: Record<string, unknown>): Promise<RunResult> {
+async function closedRun({ sockets, ...flags }: Record<string, unknown>): Promise<RunResult> {
   const { plan } = await withScript(benchPlan("closed", { warmup: "0", repeat: "1", concurrency: "4", ...flags }, CONFIG));
-  return (await runLoad(plan.load, plan.run as ClosedRun, "closed"))[0]!;
+  return (await runLoad({ ...plan.load, sockets: sockets as "bun" | "epoll" | undefined }, plan.run as ClosedRun, "closed"))[0]!;
 }
+
+/**
+ * A server that answers "all ok" with `X-Check: yes`, except every 10th response (from the
+ * 10th): the 10th, 30th, … with `X-Check: no`, the 20th, 40th, … with a chunked "all wrong".
+ */
+function wrongEvery10th(): { port: number; received: () => number } {
+  let k = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch() {
+      k++;
+      if (k % 20 === 10) return new Response("all ok", { headers: { "X-Check": "no" } });
+      if (k % 20 === 0) {
+        const pieces = ["all ", "wrong"].map((text) => new TextEncoder().encode(text));
+        return new Response(new ReadableStream({ pull: (c) => (pieces.length > 0 ? c.enqueue(pieces.shift()!) : c.close()) }), { headers: { "X-Check": "yes" } });
+      }
+      return new Response("all ok", { headers: { "X-Check": "yes" } });
+    },
+  });
+  stops.push(() => server.stop(true));
+  return { port: server.port!, received: () => k };
+}
+
+const checkingScript = (port: number, check: string) => `export const targets = () => [{ url: "http://127.0.0.1:${port}/", name: "home" }];
+
+${check}
+`;
+
+const HEADER_THEN_BODY = `export function check(r: { headers: Record<string, string>; body: string }) {
+  if (r.headers["x-check"] !== "yes") return "header";
+  return r.body === "all ok" || "body";
+}`;
 
 const threeTargets = (port: number, pick = "") => `
 export async function targets() {
@@ -82,11 +115,12 @@ describe("a script's targets in the pool", () => {
     expect(() => benchPlan("closed", { script: path, serve: true }, CONFIG)).toThrow("--script and --serve: the script names where requests go; give one of them");
   });
 
-  test("check(response) and request(i), not run by the engine yet, are refused at their line rather than ignored", async () => {
-    const checking = script(`export const targets = () => [{ url: "http://127.0.0.1:1/" }];\n\nexport function check() {\n  return true;\n}\n`);
-    await expect(withScript(benchPlan("closed", { script: checking }, CONFIG))).rejects.toThrow(`${checking}:3: check(response) is not supported yet`);
-    const dynamic = script(`export function request(i: number) {\n  return { url: "http://127.0.0.1:1/" + i };\n}\n`);
-    await expect(withScript(benchPlan("closed", { script: dynamic }, CONFIG))).rejects.toThrow(`${dynamic}:1: request(i) (requests built at run time) is not supported yet`);
+  test("request(i) is refused at its line, with or without targets(), saying what covers per-request values", async () => {
+    const message = "request(i) (requests built at run time) is not supported: return the requests from targets(), with {{seq}}, {{rand:N}} or {{uuid}} where a value must differ per request";
+    const alone = script(`export function request(i: number) {\n  return { url: "http://127.0.0.1:1/" + i };\n}\n`);
+    await expect(withScript(benchPlan("closed", { script: alone }, CONFIG))).rejects.toThrow(`${alone}:1: ${message}`);
+    const beside = script(`export const targets = () => [{ url: "http://127.0.0.1:1/" }];\n\nexport const request = (i: number) => ({ url: "http://127.0.0.1:1/" + i });\n`);
+    await expect(withScript(benchPlan("closed", { script: beside }, CONFIG))).rejects.toThrow(`${beside}:3: ${message}`);
   });
 
   test("targets on two origins are refused with the script's line and both origins", async () => {
@@ -97,7 +131,73 @@ describe("a script's targets in the pool", () => {
   });
 });
 
+describe.each(["bun", "epoll"] as const)("check(response), %s sockets:", (sockets) => {
+  test("a server wrong every 10th time: counted exactly by name, as check errors, over 1 and 2 threads, with and without pipelining", async () => {
+    for (const [threads, pipeline] of [["1", "1"], ["2", "4"]]) {
+      const { port, received } = wrongEvery10th();
+      const run = await closedRun({ script: script(checkingScript(port, HEADER_THEN_BODY)), requests: "1000", threads, pipeline, sockets });
+      expect(received()).toBe(1000);
+      expect(run.requests).toBe(1000);
+      expect(run.checks).toEqual({ script: { passed: 900, failed: 100 }, "script:header": { passed: 950, failed: 50 }, "script:body": { passed: 950, failed: 50 } });
+      expect([run.ok, run.errors.check]).toEqual([900, 100]);
+      expect(run.statuses).toEqual({ "200": 1000 });
+      // Latency is still recorded for a response that failed its check.
+      expect(run.byTarget!.map((t) => [t.name, t.requests, t.ok, t.errors.check, t.latencyMs.max > 0])).toEqual([["home", 1000, 900, 100, true]]);
+    }
+  });
+
+  test("beside --expect-*: each counted under its own name, a response failing either is one check error", async () => {
+    const { port } = wrongEvery10th();
+    const bodyOnly = `export const check = (r: { body: string }) => r.body === "all ok" || "body";`;
+    const run = await closedRun({ script: script(checkingScript(port, bodyOnly)), requests: "1000", "expect-header": ["X-Check: yes"], "expect-status": "200", sockets });
+    expect(run.checks).toEqual({
+      status: { passed: 1000, failed: 0 },
+      "header:X-Check": { passed: 950, failed: 50 },
+      script: { passed: 950, failed: 50 },
+      "script:body": { passed: 950, failed: 50 },
+    });
+    expect([run.ok, run.errors.check]).toEqual([900, 100]);
+  });
+
+  test("a check() that throws stops the run: no more is sent, and it fails with the line that threw", async () => {
+    const { port, received } = wrongEvery10th();
+    const path = script(checkingScript(port, `let seen = 0;\nexport function check() {\n  if (++seen === 50) throw new Error("boom");\n  return true;\n}`));
+    await expect(closedRun({ script: path, requests: "200000", threads: "2", pipeline: "2", sockets })).rejects.toThrow(`${path}:5: check() threw on a 200 response: boom`);
+    // Each thread stops at once: at most what was in flight beside the 50 responses per thread.
+    expect(received()).toBeLessThan(1000);
+  });
+});
+
 describe("the CLI", () => {
+  test("check(response) with --fail-check-rate: the counts in the JSON, exit 3 above the rate, 0 at it", async () => {
+    const { port } = wrongEvery10th();
+    const path = script(checkingScript(port, HEADER_THEN_BODY));
+    const args = ["bench", "closed", "--script", path, "-n", "500", "-c", "4", "--warmup", "0", "--repeat", "1", "--json"];
+    const above = await runCli([...args, "--fail-check-rate", "0.05"]);
+    expect(above.code).toBe(3);
+    expect(above.stderr).toContain("check failure rate 0.1000 is above --fail-check-rate 0.05");
+    expect(JSON.parse(above.stdout).runs[0].checks).toEqual({ script: { passed: 450, failed: 50 }, "script:header": { passed: 475, failed: 25 }, "script:body": { passed: 475, failed: 25 } });
+    const at = await runCli([...args, "--fail-check-rate", "0.1"]);
+    expect(at.code).toBe(0);
+  });
+
+  test("a check() returning something else: exit 2 at its line, no stack; in an open loop too", async () => {
+    const { port, received } = wrongEvery10th();
+    const path = script(checkingScript(port, `export function check(r: { status: number }) {\n  return r.status;\n}`));
+    const closed = await runCli(["bench", "closed", "--script", path, "-n", "100000", "-c", "2", "--warmup", "0", "--repeat", "1"]);
+    expect(closed.stderr).toContain(`${path}:3: check(): expected true, false or the failed check's name (1 to 64 characters without spaces), got 200`);
+    expect(closed.code).toBe(2);
+    expect(closed.stderr).not.toMatch(/^\s+at /m);
+    const before = received();
+    const started = Date.now();
+    const open = await runCli(["bench", "open", "--script", path, "--rps", "200", "-d", "20s", "--warmup-sec", "0", "--repeat", "1"]);
+    expect(open.stderr).toContain(`${path}:3: check(): expected true`);
+    expect(open.code).toBe(2);
+    // Stopped at the first response, not at the end of its 20 s.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(received() - before).toBeLessThan(100);
+  });
+
   test("a syntax error: exit 2, one line at FILE:LINE:COL, no stack", async () => {
     const path = script(`export function targets() {\n  return [{ url: "http://127.0.0.1:1/" ]];\n}\n`);
     const { stderr, stdout, code } = await runCli(["bench", "closed", "--script", path, "-n", "10"]);

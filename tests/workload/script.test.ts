@@ -3,8 +3,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../../src/errors.ts";
 import { PoolBuilder } from "../../src/workload/pool.ts";
-import { Random } from "../../src/workload/random.ts";
-import { ScriptCheck, WorkloadScript, parseFields } from "../../src/workload/script.ts";
+import { mergeChecks } from "../../src/stats/merge.ts";
+import { ScriptCheckCounts } from "../../src/stats/tally.ts";
+import { ResponseCollector, ScriptCheck, WorkloadScript, parseFields } from "../../src/workload/script.ts";
 import { NO_DEFAULTS, type TargetDefaults, type TargetSpec } from "../../src/workload/target-spec.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
@@ -33,16 +34,6 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
   );
   expect(error).toBeInstanceOf(UsageError);
   return (error as Error).message;
-}
-
-function thrown(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error("expected a UsageError, nothing was thrown");
 }
 
 const wire = (bytes: Uint8Array) => Buffer.from(bytes).toString("latin1");
@@ -170,7 +161,7 @@ describe("script errors name FILE:LINE, never a stack", () => {
   test("a missing file names the flag; a module without targets() or request() says what it exports", async () => {
     expect(await refusal(WorkloadScript.load(join(dir, "absent.ts")))).toMatch(/^--script: cannot read ".*absent\.ts": ENOENT/);
     const none = script(`export const target = () => [];\nexport const version = 2;\n`);
-    expect(await refusal(WorkloadScript.load(none))).toBe(`${none}: expected the module to export a function targets() (or request(i)), it exports target, version`);
+    expect(await refusal(WorkloadScript.load(none))).toBe(`${none}: expected the module to export a function targets(), it exports target, version`);
     const notFunction = script(`export const targets = [];\n`);
     expect(await refusal(WorkloadScript.load(notFunction))).toBe(`${notFunction}: expected the export "targets" to be a function, got object`);
   });
@@ -231,8 +222,11 @@ describe("check(response)", () => {
       check.run(200, head, body("ok")),
       check.run(503, head, body("")),
     ];
-    expect(verdicts).toEqual([true, false, false, false, true, false]);
-    expect(check.toJSON()).toEqual({
+    expect(verdicts).toEqual([null, "status", "body", "", null, "status"]);
+    const counts = new ScriptCheckCounts();
+    for (const verdict of verdicts) counts.count(verdict);
+    expect(check.failure).toBeNull();
+    expect(counts.toJSON()).toEqual({
       script: { passed: 2, failed: 4 },
       "script:status": { passed: 4, failed: 2 },
       "script:body": { passed: 5, failed: 1 },
@@ -244,58 +238,68 @@ describe("check(response)", () => {
     const check = loaded.check()!;
     // A head the header parser would choke on is never looked at when the check reads only the status.
     const poisoned = { buffer: null } as unknown as Uint8Array;
-    expect(check.run(204, poisoned, poisoned)).toBe(true);
-    expect(check.run(404, poisoned, poisoned)).toBe(false);
+    expect(check.run(204, poisoned, poisoned)).toBeNull();
+    expect(check.run(404, poisoned, poisoned)).toBe("");
   });
 
   test("past MAX_NAMES distinct names, the rest are counted as other", async () => {
     const loaded = await WorkloadScript.load(script(`export const targets = () => [];\nexport const check = (r: { status: number }) => "n" + r.status;\n`));
     const check = loaded.check()!;
-    for (let s = 0; s < ScriptCheck.MAX_NAMES + 5; s++) check.run(200 + s, head, body(""));
-    const counts = check.toJSON();
-    expect(Object.keys(counts).length).toBe(1 + ScriptCheck.MAX_NAMES + 1);
-    expect(counts["script:other"]).toEqual({ passed: ScriptCheck.MAX_NAMES, failed: 5 });
+    const counts = new ScriptCheckCounts();
+    for (let s = 0; s < ScriptCheck.MAX_NAMES + 5; s++) counts.count(check.run(200 + s, head, body("")));
+    // A name already seen keeps its own count once the others are full.
+    counts.count(check.run(200, head, body("")));
+    const json = counts.toJSON();
+    expect(Object.keys(json).length).toBe(1 + ScriptCheck.MAX_NAMES + 1);
+    expect(json["script:other"]).toEqual({ passed: ScriptCheck.MAX_NAMES + 1, failed: 5 });
+    expect(json["script:n200"]).toEqual({ passed: ScriptCheck.MAX_NAMES + 4, failed: 2 });
   });
 
-  test("a bad verdict or a throw stops the run with FILE:LINE", async () => {
-    const bad = await WorkloadScript.load(script(`export const targets = () => [];\nexport function check() {\n  return 1;\n}\n`));
-    expect(thrown(() => bad.check()!.run(200, head, body("")))).toMatch(/:2: check\(\): expected true, false or the failed check's name \(1 to 64 characters without spaces\), got 1$/);
-    const throws = await WorkloadScript.load(script(`export const targets = () => [];\nexport function check(r: { body: string }) {\n  return JSON.parse(r.body).ok === true;\n}\n`));
-    expect(thrown(() => throws.check()!.run(200, head, body("{not json")))).toMatch(/:3: check\(\) threw on a 200 response: SyntaxError: JSON Parse error/);
+  test("a bad verdict or a throw is kept as the run's failure, with FILE:LINE, never thrown; the first one stays", async () => {
+    const bad = (await WorkloadScript.load(script(`export const targets = () => [];\nexport function check() {\n  return 1;\n}\n`))).check()!;
+    expect(bad.run(200, head, body(""))).toBeNull();
+    expect(bad.failure).toBeInstanceOf(UsageError);
+    expect(bad.failure!.message).toMatch(/:2: check\(\): expected true, false or the failed check's name \(1 to 64 characters without spaces\), got 1$/);
+    const throws = (await WorkloadScript.load(script(`export const targets = () => [];\nexport function check(r: { body: string }) {\n  return JSON.parse(r.body).ok === true;\n}\n`))).check()!;
+    expect(throws.run(200, head, body("{not json"))).toBeNull();
+    expect(throws.failure!.message).toMatch(/:3: check\(\) threw on a 200 response: SyntaxError: JSON Parse error/);
+    throws.run(500, head, body("{"));
+    expect(throws.failure!.message).toContain("on a 200 response");
+  });
+
+  test("the collector writes out the fields the parser shows and the body pieces, as parseFields reads them, afresh per response", () => {
+    const collector = new ResponseCollector();
+    const shown = new Uint8Array(Buffer.from("X-A:  one \r\nx-b: two", "latin1"));
+    for (let round = 0; round < 2; round++) {
+      collector.startHead();
+      collector.field(shown, 0, 3, 6, 9);
+      collector.field(shown, 12, 15, 17, 20);
+      collector.field(shown, 0, 3, 17, 20);
+      // A body larger than the buffer's first size, in pieces.
+      const piece = new Uint8Array(700).fill(0x61 + round);
+      collector.content(piece, 0, 700);
+      collector.content(piece, 100, 700);
+      expect(parseFields(collector.head)).toEqual({ "x-a": "one, two", "x-b": "two" });
+      expect(Buffer.from(collector.body).toString()).toBe((round === 0 ? "a" : "b").repeat(1300));
+    }
+    collector.startHead();
+    expect([parseFields(collector.head), collector.body.length]).toEqual([{}, 0]);
+  });
+
+  test("merged, a failure name one run never returned is passed by all that run judged", () => {
+    const [a, b] = [new ScriptCheckCounts(), new ScriptCheckCounts()];
+    for (const verdict of [null, "slow", "slow", ""]) a.count(verdict);
+    for (const verdict of [null, null, "empty"]) b.count(verdict);
+    expect(mergeChecks([a.toJSON(), b.toJSON(), { status: { passed: 7, failed: 0 } }])).toEqual({
+      script: { passed: 3, failed: 4 },
+      "script:slow": { passed: 5, failed: 2 },
+      "script:empty": { passed: 6, failed: 1 },
+      status: { passed: 7, failed: 0 },
+    });
   });
 
   test("parseFields reads names in any case and joins repeats", () => {
     expect(parseFields(head)).toEqual({ "content-type": "text/plain", "x-id": "1, 2" });
-  });
-});
-
-describe("request(i): the escape hatch", () => {
-  const origins = [{ tls: false, hostname: "127.0.0.1", port: 8080 }];
-  const options = { keepAlive: true, defaults: NO_DEFAULTS, origins, random: new Random(1) };
-
-  test("builds and encodes each request at run time; {{seq}} is i", async () => {
-    const loaded = await WorkloadScript.load(
-      script(`export function request(i: number) {\n  return i % 2 ? { url: "http://127.0.0.1:8080/odd/" + i, method: "HEAD", name: "odd" } : { url: "http://127.0.0.1:8080/even?n={{seq:3}}", body: "x".repeat(i) };\n}\n`),
-    );
-    expect(loaded.dynamic).toBe(true);
-    expect(loaded.hasTargets).toBe(false);
-    const requests = loaded.requests({ ...options, first: 2, step: 3 })!;
-    expect(wire(requests.next())).toBe("GET /even?n=002 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Length: 2\r\n\r\nxx");
-    expect([requests.head, requests.name, requests.origin]).toEqual([false, null, 0]);
-    expect(wire(requests.next())).toBe("HEAD /odd/5 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n");
-    expect([requests.head, requests.name]).toEqual([true, "odd"]);
-  });
-
-  test("a request to another origin, a bad value or a throw stops the run with FILE:LINE", async () => {
-    const cases: [string, RegExp][] = [
-      [`(i: number) => ({ url: "http://127.0.0.1:9999/" })`, /:1: request\(0\)\.url: expected a URL on an origin the run connects to \(http:\/\/127\.0\.0\.1:8080\), got "http:\/\/127\.0\.0\.1:9999\/"$/],
-      [`(i: number) => "http://127.0.0.1:8080/"`, /:1: request\(0\): expected a target \{url, .*\}, got "http:\/\/127\.0\.0\.1:8080\/"$/],
-      [`(i: number) => { throw new Error("no more ids"); }`, /:1: request\(0\) threw: no more ids$/],
-    ];
-    for (const [request, message] of cases) {
-      const loaded = await WorkloadScript.load(script(`export const request = ${request};\n`));
-      expect(thrown(() => loaded.requests(options)!.next())).toMatch(message);
-    }
   });
 });
 
