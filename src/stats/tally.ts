@@ -179,9 +179,12 @@ export class Tally {
     }
   }
 
-  /** A script's check(response) on one response: null when it passed, else the failure's name ("" for a plain false). */
+  /**
+   * A script's check(response) on one response: null when it passed, else the failure's name
+   * ("" for a plain false). A tally without checks (a warm-up's) counts none, as `onChecks`.
+   */
   onScriptCheck(failure: string | null, intendedUs: number): void {
-    if (intendedUs >= this.fromUs) this.scriptChecks!.count(failure);
+    if (this.scriptChecks !== null && intendedUs >= this.fromUs) this.scriptChecks.count(failure);
   }
 
   checkCounts(): Record<string, CheckCounts> {

@@ -146,6 +146,13 @@ describe.each(["bun", "epoll"] as const)("check(response), %s sockets:", (socket
     }
   });
 
+  test("a warm-up's responses are checked but not counted", async () => {
+    const { port, received } = wrongEvery10th();
+    const run = await closedRun({ script: script(checkingScript(port, HEADER_THEN_BODY)), warmup: "100", requests: "1000", sockets });
+    expect(received()).toBe(1100);
+    expect(run.checks).toEqual({ script: { passed: 900, failed: 100 }, "script:header": { passed: 950, failed: 50 }, "script:body": { passed: 950, failed: 50 } });
+  });
+
   test("beside --expect-*: each counted under its own name, a response failing either is one check error", async () => {
     const { port } = wrongEvery10th();
     const bodyOnly = `export const check = (r: { body: string }) => r.body === "all ok" || "body";`;
