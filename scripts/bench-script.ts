@@ -110,19 +110,17 @@ function scriptPicks(pool: RequestPool, script: WorkloadScript): Step {
 
 /** The response a check sees: what the parser shows the engine's collector, as it shows it. */
 const RESPONSE = new Uint8Array(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok", "latin1"));
-const FIELDS: [number, number, number, number][] = [
-  [17, 31, 33, 34],
-  [36, 48, 50, 60],
-];
 
 function checked(pool: RequestPool, check: ScriptCheck): Step {
   const pick = poolPicks(pool);
   const collector = check.collector();
   return () => {
     collector.startHead();
-    for (const [nameFrom, nameTo, valueFrom, valueTo] of FIELDS) collector.field(RESPONSE, nameFrom, nameTo, valueFrom, valueTo);
+    // Called one by one as the parser does: a loop destructuring a list of them would cost ~10 times what is measured.
+    collector.field(RESPONSE, 17, 31, 33, 34);
+    collector.field(RESPONSE, 36, 48, 50, 60);
     collector.content(RESPONSE, 64, 66);
-    return check.run(200, collector.head, collector.body) === null ? pick() : 0;
+    return check.run(200, collector) === null ? pick() : 0;
   };
 }
 

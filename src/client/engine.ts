@@ -371,8 +371,7 @@ export class Engine {
     }
     const script = this.scriptCheck;
     if (script !== null) {
-      const { head, body } = connection.collected!;
-      const failure = script.run(status, head, body);
+      const failure = script.run(status, connection.collected!);
       this.tally.onScriptCheck(failure, intendedUs);
       failed ||= failure !== null;
       // A check() that threw: nothing more is sent, the run ends once what is in flight is answered.

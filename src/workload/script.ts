@@ -320,11 +320,11 @@ export class ScriptCheck {
     return new ResponseCollector();
   }
 
-  /** Calls `check` on one complete response (`head`: its fields; `body`: the payload), valid only during the call. */
-  run(status: number, head: Uint8Array, body: Uint8Array): string | null {
+  /** Calls `check` on one complete response (`head`: its fields; `body`: the payload), read only during the call. */
+  run(status: number, response: CollectedResponse): string | null {
     let verdict: unknown;
     try {
-      verdict = this.fn(new LazyResponse(status, head, body));
+      verdict = this.fn(new LazyResponse(status, response));
     } catch (error) {
       this.failure ??= this.script.failure("check", `check() threw on a ${status} response`, error);
       return null;
@@ -347,7 +347,7 @@ export class ScriptCheck {
  * written out again as "name: value" lines, and its body, in buffers that grow to the largest
  * response seen and are reused. This copy of every body is what a script check costs.
  */
-export class ResponseCollector {
+export class ResponseCollector implements CollectedResponse {
   static readonly LONGEST_FIELD_BYTES = 16 * 1024;
   /** As parseFields reads a head: a first line (here empty), then "name: value" lines. */
   private headBytes: Uint8Array = Uint8Array.of(13, 10, ...new Uint8Array(1022));
@@ -365,12 +365,10 @@ export class ResponseCollector {
     const least = i + (nameTo - nameFrom) + (valueTo - valueFrom) + 4;
     if (this.headBytes.length < least) this.headBytes = grown(this.headBytes, least);
     const head = this.headBytes;
-    head.set(bytes.subarray(nameFrom, nameTo), i);
-    i += nameTo - nameFrom;
+    i = copy(head, i, bytes, nameFrom, nameTo);
     head[i++] = 0x3a; // ":"
     head[i++] = 0x20;
-    head.set(bytes.subarray(valueFrom, valueTo), i);
-    i += valueTo - valueFrom;
+    i = copy(head, i, bytes, valueFrom, valueTo);
     head[i++] = 0x0d;
     head[i++] = 0x0a;
     this.headLength = i;
@@ -379,8 +377,7 @@ export class ResponseCollector {
   content(bytes: Uint8Array, from: number, to: number): void {
     const at = this.bodyLength;
     if (this.bodyBytes.length < at + to - from) this.bodyBytes = grown(this.bodyBytes, at + to - from);
-    this.bodyBytes.set(bytes.subarray(from, to), at);
-    this.bodyLength = at + to - from;
+    this.bodyLength = copy(this.bodyBytes, at, bytes, from, to);
   }
 
   get head(): Uint8Array {
@@ -392,30 +389,54 @@ export class ResponseCollector {
   }
 }
 
+/** bytes[from, to) copied into `target` at `at`; returns where the copy ends. A short piece byte by byte: a view to copy from would cost more. */
+function copy(target: Uint8Array, at: number, bytes: Uint8Array, from: number, to: number): number {
+  if (to - from > 64) {
+    target.set(bytes.subarray(from, to), at);
+    return at + to - from;
+  }
+  for (let k = from; k < to; k++) target[at++] = bytes[k]!;
+  return at;
+}
+
 function grown(bytes: Uint8Array, least: number): Uint8Array {
   const more = new Uint8Array(Math.max(least, 2 * bytes.length));
   more.set(bytes);
   return more;
 }
 
+/** A complete response's fields ("name: value" lines after a first line) and body. */
+export interface CollectedResponse {
+  readonly head: Uint8Array;
+  readonly body: Uint8Array;
+}
+
+/** What check() is given: only the status is read up front, the rest when the script reads it. */
 class LazyResponse implements ScriptResponse {
   private fields: Record<string, string> | null = null;
+  private bytes: Uint8Array | null = null;
   private text: string | null = null;
 
   constructor(
     readonly status: number,
-    private readonly head: Uint8Array,
-    readonly bodyBytes: Uint8Array,
+    private readonly response: CollectedResponse,
   ) {}
 
   get headers(): Record<string, string> {
-    return (this.fields ??= parseFields(this.head));
+    return (this.fields ??= parseFields(this.response.head));
+  }
+
+  get bodyBytes(): Uint8Array {
+    return (this.bytes ??= this.response.body);
   }
 
   get body(): string {
-    return (this.text ??= Buffer.from(this.bodyBytes.buffer, this.bodyBytes.byteOffset, this.bodyBytes.byteLength).toString("utf8"));
+    return (this.text ??= UTF8.decode(this.bodyBytes));
   }
 }
+
+/** Shared: half what a Buffer made to decode each body costs. A BOM stays in the text, as Buffer keeps it. */
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** The fields of a response head (the parser already checked its syntax). */
 export function parseFields(head: Uint8Array): Record<string, string> {

@@ -215,12 +215,12 @@ describe("check(response)", () => {
     );
     const check = loaded.check()!;
     const verdicts = [
-      check.run(200, head, body("ok, fine")),
-      check.run(500, head, body("ok")),
-      check.run(200, head, body("nope")),
-      check.run(200, head, body("")),
-      check.run(200, head, body("ok")),
-      check.run(503, head, body("")),
+      check.run(200, { head, body: body("ok, fine") }),
+      check.run(500, { head, body: body("ok") }),
+      check.run(200, { head, body: body("nope") }),
+      check.run(200, { head, body: body("") }),
+      check.run(200, { head, body: body("ok") }),
+      check.run(503, { head, body: body("") }),
     ];
     expect(verdicts).toEqual([null, "status", "body", "", null, "status"]);
     const counts = new ScriptCheckCounts();
@@ -233,22 +233,30 @@ describe("check(response)", () => {
     });
   });
 
-  test("headers and body are decoded only when read", async () => {
+  test("headers and body are not even looked at unless read", async () => {
     const loaded = await WorkloadScript.load(script(`export const targets = () => [];\nexport const check = (r: { status: number }) => r.status < 400;\n`));
     const check = loaded.check()!;
-    // A head the header parser would choke on is never looked at when the check reads only the status.
-    const poisoned = { buffer: null } as unknown as Uint8Array;
-    expect(check.run(204, poisoned, poisoned)).toBeNull();
-    expect(check.run(404, poisoned, poisoned)).toBe("");
+    // A check reading only the status never asks for the collected head or body.
+    const untouchable = {
+      get head(): Uint8Array {
+        throw new Error("head read");
+      },
+      get body(): Uint8Array {
+        throw new Error("body read");
+      },
+    };
+    expect(check.run(204, untouchable)).toBeNull();
+    expect(check.run(404, untouchable)).toBe("");
+    expect(check.failure).toBeNull();
   });
 
   test("past MAX_NAMES distinct names, the rest are counted as other", async () => {
     const loaded = await WorkloadScript.load(script(`export const targets = () => [];\nexport const check = (r: { status: number }) => "n" + r.status;\n`));
     const check = loaded.check()!;
     const counts = new ScriptCheckCounts();
-    for (let s = 0; s < ScriptCheck.MAX_NAMES + 5; s++) counts.count(check.run(200 + s, head, body("")));
+    for (let s = 0; s < ScriptCheck.MAX_NAMES + 5; s++) counts.count(check.run(200 + s, { head, body: body("") }));
     // A name already seen keeps its own count once the others are full.
-    counts.count(check.run(200, head, body("")));
+    counts.count(check.run(200, { head, body: body("") }));
     const json = counts.toJSON();
     expect(Object.keys(json).length).toBe(1 + ScriptCheck.MAX_NAMES + 1);
     expect(json["script:other"]).toEqual({ passed: ScriptCheck.MAX_NAMES + 1, failed: 5 });
@@ -257,13 +265,13 @@ describe("check(response)", () => {
 
   test("a bad verdict or a throw is kept as the run's failure, with FILE:LINE, never thrown; the first one stays", async () => {
     const bad = (await WorkloadScript.load(script(`export const targets = () => [];\nexport function check() {\n  return 1;\n}\n`))).check()!;
-    expect(bad.run(200, head, body(""))).toBeNull();
+    expect(bad.run(200, { head, body: body("") })).toBeNull();
     expect(bad.failure).toBeInstanceOf(UsageError);
     expect(bad.failure!.message).toMatch(/:2: check\(\): expected true, false or the failed check's name \(1 to 64 characters without spaces\), got 1$/);
     const throws = (await WorkloadScript.load(script(`export const targets = () => [];\nexport function check(r: { body: string }) {\n  return JSON.parse(r.body).ok === true;\n}\n`))).check()!;
-    expect(throws.run(200, head, body("{not json"))).toBeNull();
+    expect(throws.run(200, { head, body: body("{not json") })).toBeNull();
     expect(throws.failure!.message).toMatch(/:3: check\(\) threw on a 200 response: SyntaxError: JSON Parse error/);
-    throws.run(500, head, body("{"));
+    throws.run(500, { head, body: body("{") });
     expect(throws.failure!.message).toContain("on a 200 response");
   });
 
