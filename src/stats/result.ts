@@ -86,7 +86,7 @@ export interface RunResult {
   statuses: Record<string, number>;
   /** Where the requests came from. Absent from older documents (which sent one fixed request). */
   generator?: Generator;
-  /** Each response check by name (`status`, `body`, `header:Name`): `{}` without checks. Absent from older documents. */
+  /** Each response check by name (`status`, `body`, `header:Name`, a script's `script` and `script:NAME`): `{}` without checks. Absent from older documents. */
   checks?: Record<string, CheckCounts>;
   /**
    * A request pool's outcomes per group of targets, in the order the groups first appear in the
