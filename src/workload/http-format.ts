@@ -27,12 +27,7 @@ export type BodyReader = (path: string) => Uint8Array;
 export function readHttpTargets(lines: Lines, defaults: TargetDefaults, readBody: BodyReader, emit: EmitTarget): void {
   const place = lines.place;
   const extensions = new Extensions();
-  for (let line = lines.next(); line !== null; line = lines.next()) {
-    if (line === "") continue;
-    if (line.startsWith("#")) {
-      extensions.read(place, line);
-      continue;
-    }
+  for (let line = extensions.nextTarget(lines); line !== null; line = extensions.nextTarget(lines)) {
     const target = requestLine(place, line, defaults);
     const at = place.line;
     readBlock(lines, target, extensions, readBody);

@@ -65,4 +65,17 @@ export class Extensions {
     this.name = null;
     this.weight = 1;
   }
+
+  /**
+   * The next line that starts a target, or null at the end: blank lines are skipped, and comment
+   * lines are read for the extensions they give that target (forgotten once it is emitted: `reset`).
+   */
+  nextTarget(lines: Lines): string | null {
+    for (let line = lines.next(); line !== null; line = lines.next()) {
+      if (line === "") continue;
+      if (!line.startsWith("#")) return line;
+      this.read(lines.place, line);
+    }
+    return null;
+  }
 }

@@ -8,12 +8,7 @@ import { checkUrl, type EmitTarget, type TargetDefaults } from "./target-spec.ts
 export function readUrlList(lines: Lines, defaults: TargetDefaults, emit: EmitTarget): void {
   const place = lines.place;
   const extensions = new Extensions();
-  for (let line = lines.next(); line !== null; line = lines.next()) {
-    if (line === "") continue;
-    if (line.startsWith("#")) {
-      extensions.read(place, line);
-      continue;
-    }
+  for (let line = extensions.nextTarget(lines); line !== null; line = extensions.nextTarget(lines)) {
     const { method, headers, body } = defaults;
     emit({ method, url: checkUrl(place, line), headers, body, name: extensions.name, weight: extensions.weight }, place.line);
     extensions.reset();
