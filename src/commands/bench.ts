@@ -47,7 +47,7 @@ export default {
         "minibench bench sweep http://127.0.0.1:8000/ --concurrencies 1,10,50,100",
         "minibench bench sweep URL --slo-p99 5 --csv sweep.csv",
       ]),
-      preset: mode("preset", "Calibrate capacity with a sweep, then open-loop runs at 50%, 90% and 110% of it.", [
+      preset: mode("preset", "Calibrate capacity (a closed sweep, or --calibrate capacity: open loop under the SLO), then open-loop runs at 50%, 90% and 110% of it.", [
         "minibench bench preset --profile smoke --serve --report report.html",
         "minibench bench preset URL --config bench_config.json --out-dir results",
       ]),
